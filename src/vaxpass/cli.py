@@ -1,0 +1,25 @@
+"""The `vaxpass` command: a front for the management commands.
+
+    vaxpass serve            run the web app (gunicorn) on 127.0.0.1:8000
+    vaxpass demo             set up a demo database with generated data and accounts, then serve
+    vaxpass generate ...     generate a synthetic population and doses
+    vaxpass <command> ...    any Django management command (migrate, load_places, ...)
+"""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaxpass.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv if argv is None else ["vaxpass", *argv])
+    if len(args) < 2 or args[1] in ("-h", "--help"):
+        print(__doc__)
+        args = [args[0], "help"]
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

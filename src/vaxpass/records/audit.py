@@ -1,0 +1,104 @@
+"""The append-only audit log of people, doses and facilities.
+
+Every ORM save and delete of an audited model writes an entry through signals, so the
+admin, services, commands and jobs are all covered; bulk loads call `record_bulk`. The
+acting user comes from a context variable that the request middleware and the services set.
+"""
+
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.forms.models import model_to_dict
+
+_actor: contextvars.ContextVar = contextvars.ContextVar("audit_actor", default=None)
+_ENCODER = DjangoJSONEncoder()
+
+
+@contextlib.contextmanager
+def acting_as(user) -> Iterator[None]:
+    token = _actor.set(user)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def current_actor():
+    return _actor.get()
+
+
+def snapshot(instance: Model) -> dict:
+    data = model_to_dict(instance)
+    for field in instance._meta.concrete_fields:
+        if not field.editable:  # model_to_dict skips these (timestamps, search keys)
+            data[field.name] = field.value_from_object(instance)
+    data["id"] = instance.pk
+    # Normalise dates and decimals to JSON the way the database will store them.
+    import json
+
+    return json.loads(_ENCODER.encode(data))
+
+
+def _audited_models():
+    from vaxpass.places.models import Facility
+    from vaxpass.records.models import Dose, Person
+
+    return (Person, Dose, Facility)
+
+
+def _before_save(sender, instance, **kwargs) -> None:
+    if instance.pk is None or kwargs.get("raw"):
+        instance._audit_before = None
+        return
+    previous = sender.objects.filter(pk=instance.pk).first()
+    instance._audit_before = snapshot(previous) if previous else None
+
+
+def _after_save(sender, instance, created, **kwargs) -> None:
+    from vaxpass.records.models import AuditEntry
+
+    before = None if created else getattr(instance, "_audit_before", None)
+    after = snapshot(instance)
+    if before == after:
+        return
+    AuditEntry.objects.create(
+        actor=current_actor(), action="create" if created else "update",
+        model=sender._meta.label, object_id=str(instance.pk), before=before, after=after,
+    )
+
+
+def _after_delete(sender, instance, **kwargs) -> None:
+    from vaxpass.records.models import AuditEntry
+
+    AuditEntry.objects.create(
+        actor=current_actor(), action="delete", model=sender._meta.label,
+        object_id=str(instance.pk), before=snapshot(instance), after=None,
+    )
+
+
+def record_bulk(instances: Iterable[Model], *, actor=None, action: str = "create") -> int:
+    """Audit entries for rows written with bulk_create (which sends no signals)."""
+    from vaxpass.records.models import AuditEntry
+
+    who = actor if actor is not None else current_actor()
+    entries = [
+        AuditEntry(
+            actor=who, action=action, model=obj._meta.label, object_id=str(obj.pk),
+            before=None, after=snapshot(obj),
+        )
+        for obj in instances
+    ]
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(entries)
+
+
+def connect() -> None:
+    for model in _audited_models():
+        uid = f"audit-{model._meta.label}"
+        pre_save.connect(_before_save, sender=model, dispatch_uid=uid + "-pre")
+        post_save.connect(_after_save, sender=model, dispatch_uid=uid + "-post")
+        post_delete.connect(_after_delete, sender=model, dispatch_uid=uid + "-del")

@@ -1,0 +1,33 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from vaxpass.records.demo import DEMO_PASSWORD, create_demo_accounts
+from vaxpass.records.models import Dose
+
+
+class Command(BaseCommand):
+    help = "Set up a demo: migrations, places, generated people and doses, one account per role; then serve."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--people", type=int, default=20000)
+        parser.add_argument("--seed", type=int, default=2021)
+        parser.add_argument("--no-serve", action="store_true")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, people, seed, no_serve, port, **options):
+        call_command("migrate", verbosity=0)
+        call_command("load_places", verbosity=0)
+        if not Dose.objects.exists():
+            out = Path(settings.DATA_DIR) / "demo"
+            call_command("generate", people=people, seed=seed, out=str(out), load=True)
+        accounts, token = create_demo_accounts()
+        self.stdout.write(self.style.SUCCESS("\nDemo accounts (password for all: %s)" % DEMO_PASSWORD))
+        for account in accounts:
+            self.stdout.write(f"  {account.username:<12} {account.role:<28} {account.scope}")
+        self.stdout.write(f"\nAPI token of staff_a (Authorization: Bearer ...): {token}")
+        self.stdout.write(f"API docs: http://127.0.0.1:{port}/api/v1/docs\n")
+        if not no_serve:
+            call_command("serve", port=port, no_migrate=True)

@@ -1,0 +1,157 @@
+"""People as registered for vaccination, their registrations, the doses given, and the
+append-only audit log.
+
+A dose keeps the identity exactly as captured at the site (captured_*), separate from the
+population-registry person it is later linked to (registry_id): cleaning may correct the
+link, never the evidence.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from vaxpass.places.models import Division, Facility, Located
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("male")
+    FEMALE = "F", _("female")
+
+
+class Registration(models.Model):
+    """One registration, possibly for several people (a family or group) under one phone.
+    The phone is contact information, never identity."""
+
+    phone = models.CharField(_("contact phone"), max_length=15, db_index=True)
+    channel = models.CharField(
+        max_length=10, choices=[("portal", _("registration portal")), ("facility", _("at a facility")), ("import", _("import"))],
+        default="facility",
+    )
+    facility = models.ForeignKey(
+        Facility, models.SET_NULL, null=True, blank=True, related_name="registrations",
+        verbose_name=_("chosen vaccination site"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.phone}"
+
+
+class Person(Located):
+    """A vaccinee as known to vaxpass. Birth dates are ISO text, full (1957-03-04) or
+    year only (1957), as the registry itself keeps them."""
+
+    registration = models.ForeignKey(
+        Registration, models.SET_NULL, null=True, blank=True, related_name="people"
+    )
+    citizen_id = models.CharField(_("citizen ID"), max_length=12, blank=True, db_index=True)
+    old_id_number = models.CharField(_("old ID card number (CMND)"), max_length=9, blank=True)
+    full_name = models.CharField(_("full name"), max_length=120)
+    search_name = models.CharField(max_length=120, db_index=True, editable=False)
+    birth_date = models.CharField(_("date of birth"), max_length=10)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=15, blank=True, db_index=True)
+    address = models.CharField(_("address"), max_length=250, blank=True)
+    registry_id = models.CharField(
+        _("registry person"), max_length=12, blank=True, db_index=True,
+        help_text=_("Citizen ID of the population-registry person this person is linked to."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.birth_date})"
+
+
+class DoseSource(models.TextChoices):
+    LIVE = "live", _("recorded live")
+    IMPORT = "import", _("retrospective import")
+
+
+class DoseStatus(models.TextChoices):
+    RECORDED = "recorded", _("recorded")
+    VERIFIED = "verified", _("verified")
+    SIGNED = "signed", _("signed")
+    CERTIFIED = "certified", _("certified")
+
+
+class Dose(models.Model):
+    person = models.ForeignKey(Person, models.PROTECT, related_name="doses")
+    # The identity as captured at the site, kept unchanged.
+    captured_citizen_id = models.CharField(max_length=20, blank=True)
+    captured_name = models.CharField(max_length=120)
+    captured_birth_date = models.CharField(max_length=10)
+    captured_sex = models.CharField(max_length=1, blank=True)
+    captured_phone = models.CharField(max_length=15, blank=True)
+    captured_address = models.CharField(max_length=250, blank=True)
+    captured_ward = models.ForeignKey(Division, models.PROTECT, null=True, blank=True, related_name="+")
+    registry_id = models.CharField(max_length=12, blank=True, db_index=True)
+
+    product = models.CharField(_("vaccine product"), max_length=40)
+    lot = models.CharField(_("lot"), max_length=40, blank=True)
+    given_on = models.DateField(_("date given"))
+    dose_number = models.PositiveSmallIntegerField(_("dose number"))
+    facility = models.ForeignKey(Facility, models.PROTECT, related_name="doses", verbose_name=_("facility"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=6, choices=DoseSource.choices, default=DoseSource.LIVE)
+    status = models.CharField(max_length=10, choices=DoseStatus.choices, default=DoseStatus.RECORDED)
+    flags = models.JSONField(default=list, blank=True)
+    override_reason = models.CharField(max_length=250, blank=True)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("dose")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entered_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="dose_idempotency_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["facility", "-given_on"]),
+            models.Index(fields=["person", "given_on"]),
+            models.Index(fields=["status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} #{self.dose_number} {self.given_on}"
+
+
+class AuditEntry(models.Model):
+    """Append-only: the database refuses UPDATE and DELETE on this table (migration 0002)."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.DO_NOTHING, null=True, blank=True, related_name="+",
+        db_constraint=False,
+    )
+    action = models.CharField(max_length=10)  # create, update, delete
+    model = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40, db_index=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["model", "object_id"])]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the audit log is append-only")

@@ -1,0 +1,55 @@
+"""The layout rules hold: the core imports no Django, layers point inward, migrations and
+translations are in step with the code."""
+
+import gettext
+import re
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_contracts_hold():
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), str(ROOT / "pyproject.toml")],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_migrations_match_models():
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+
+
+def _po_entries(path: Path) -> dict[str, str]:
+    entries = {}
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        match = re.search(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', block + "\n", re.M)
+        if match and "#, fuzzy" not in block:
+            msgid, msgstr = ("".join(re.findall(r'"(.*)"', g)) for g in match.groups())
+            if msgid:
+                entries[msgid.encode().decode("unicode_escape").encode("latin-1").decode()] = msgstr
+    return entries
+
+
+def test_vietnamese_catalogue_is_complete_and_compiled():
+    po = ROOT / "src/vaxpass/locale/vi/LC_MESSAGES/django.po"
+    entries = _po_entries(po)
+    untranslated = [msgid for msgid, msgstr in entries.items() if not msgstr]
+    assert not untranslated, untranslated
+    with open(po.with_suffix(".mo"), "rb") as handle:
+        catalogue = gettext.GNUTranslations(handle)
+    stale = [msgid for msgid in entries if catalogue.gettext(msgid) == msgid]
+    assert not stale, f"django.mo is older than django.po, run compilemessages: {stale[:3]}"
+
+
+def test_pages_are_vietnamese_by_default_and_english_on_request(client):
+    assert "Đăng nhập" in client.get("/login/").content.decode()
+    assert "Log in" in client.get("/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
