@@ -35,7 +35,11 @@ def fresh_database(admin_url: str):
 
 def manage(env: dict, *args: str) -> str:
     return subprocess.run(
-        [sys.executable, "-m", "vaxpass.cli", *args], env=env, check=True, capture_output=True, text=True
+        [sys.executable, "-m", "vaxpass.cli", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 
@@ -50,8 +54,20 @@ def django_script(env: dict, code: str) -> str:
 def gunicorn(env: dict, workers: int):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "vaxpass.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning", "--backlog", "2048"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "vaxpass.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+        ],
         env=env,
     )
     deadline = time.time() + 60

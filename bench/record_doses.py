@@ -25,12 +25,16 @@ def dose(i: int, client: int) -> dict:
     serial = client * 10_000_000 + i
     return {
         "person": {
-            "full_name": f"Nguyễn Văn Thử {serial}", "birth_date": "15/06/1980",
+            "full_name": f"Nguyễn Văn Thử {serial}",
+            "birth_date": "15/06/1980",
             # Unique per (client, i): the client number stands where the birth province would.
             "citizen_id": f"{client % 1000:03d}080{i:06d}",
-            "sex": "M", "phone": f"09{serial % 100000000:08d}",
+            "sex": "M",
+            "phone": f"09{serial % 100000000:08d}",
         },
-        "product": PRODUCTS[serial % len(PRODUCTS)], "lot": "BENCH1", "given_on": "2021-09-01",
+        "product": PRODUCTS[serial % len(PRODUCTS)],
+        "lot": "BENCH1",
+        "given_on": "2021-09-01",
         "idempotency_key": f"bench-{client}-{i}",
     }
 
@@ -60,7 +64,9 @@ def _client(args) -> list[float]:
     return latencies
 
 
-def run(port: int, token: str, clients: int, total: int, batch: int, offset: int) -> tuple[float, list[float]]:
+def run(
+    port: int, token: str, clients: int, total: int, batch: int, offset: int
+) -> tuple[float, list[float]]:
     per_client = total // clients
     jobs = [(port, token, offset + c, per_client, batch) for c in range(clients)]
     with multiprocessing.Pool(clients) as pool:
@@ -71,30 +77,41 @@ def run(port: int, token: str, clients: int, total: int, batch: int, offset: int
 
 
 def pct(values: list[float], q: float) -> float:
-    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000, 1) if len(values) > 1 else round(values[0] * 1000, 1)
+    return (
+        round(statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000, 1)
+        if len(values) > 1
+        else round(values[0] * 1000, 1)
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", type=int, default=4000, help="single-creation requests")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--database-url", default=_server.DEFAULT_PG, help="an account allowed to CREATE DATABASE")
+    parser.add_argument(
+        "--database-url", default=_server.DEFAULT_PG, help="an account allowed to CREATE DATABASE"
+    )
     args = parser.parse_args()
 
     with _server.fresh_database(args.database_url) as url, tempfile.TemporaryDirectory() as tmp:
         env = _server.bench_env(url, Path(tmp))
         _server.manage(env, "migrate", "-v", "0")
         _server.manage(env, "load_places", "-v", "0")
-        token = _server.django_script(env, """
+        token = _server.django_script(
+            env,
+            """
 from vaxpass.accounts.models import ApiToken, Role, User
 from vaxpass.places.models import Division, Facility, FacilityKind
 ward = Division.objects.filter(era='legacy', level='ward').order_by('code').first()
 f = Facility(code='BENCH', name='Bench station', kind=FacilityKind.HEALTH_STATION); f.place_in(ward); f.save()
 u = User.objects.create(username='bench', role=Role.FACILITY_STAFF, facility=f)
 print(ApiToken.issue(u, 'bench')[1])
-""")
+""",
+        )
         with _server.gunicorn(env, args.workers) as port:
             run(port, token, args.clients, args.clients * 20, 0, 900)  # warm-up
             single_rate, single = run(port, token, args.clients, args.size, 0, 0)
@@ -102,11 +119,19 @@ print(ApiToken.issue(u, 'bench')[1])
             batch_clients = min(args.clients, 4)
             batch_rate, batches = run(port, token, batch_clients, batch_total, args.batch, 100)
     figures = {
-        "bench": "record_doses", "database": "postgresql", "workers": args.workers, "clients": args.clients,
-        "single_requests": len(single), "single_doses_per_s": round(single_rate, 1),
-        "single_p50_ms": pct(single, 50), "single_p99_ms": pct(single, 99),
-        "batch_size": args.batch, "batch_doses": batch_total, "batch_doses_per_s": round(batch_rate, 1),
-        "batch_p50_ms": pct(batches, 50), "batch_p99_ms": pct(batches, 99),
+        "bench": "record_doses",
+        "database": "postgresql",
+        "workers": args.workers,
+        "clients": args.clients,
+        "single_requests": len(single),
+        "single_doses_per_s": round(single_rate, 1),
+        "single_p50_ms": pct(single, 50),
+        "single_p99_ms": pct(single, 99),
+        "batch_size": args.batch,
+        "batch_doses": batch_total,
+        "batch_doses_per_s": round(batch_rate, 1),
+        "batch_p50_ms": pct(batches, 50),
+        "batch_p99_ms": pct(batches, 99),
     }
     print(json.dumps(figures))
 

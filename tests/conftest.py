@@ -48,14 +48,20 @@ def _legacy_ward(province_code: str):
 
     return (
         Division.objects.filter(era=Era.LEGACY, level=Level.WARD, province__code=province_code)
-        .order_by("code").first()
+        .order_by("code")
+        .first()
     )
 
 
 def make_facility(code: str, ward, **extra):
     from vaxpass.places.models import Facility, FacilityKind
 
-    facility = Facility(code=code, name=f"Trạm Y tế {ward.name}", kind=extra.pop("kind", FacilityKind.HEALTH_STATION), **extra)
+    facility = Facility(
+        code=code,
+        name=f"Trạm Y tế {ward.name}",
+        kind=extra.pop("kind", FacilityKind.HEALTH_STATION),
+        **extra,
+    )
     facility.place_in(ward)
     facility.save()
     return facility
@@ -79,7 +85,8 @@ def personas(db) -> Personas:
     a = make_facility("TYT-A", ward_a)
     b = make_facility("TYT-B", ward_b)
     return Personas(
-        facility_a=a, facility_b=b,
+        facility_a=a,
+        facility_b=b,
         staff_a=make_user("staff_a", Role.FACILITY_STAFF, facility=a),
         head_a=make_user("head_a", Role.FACILITY_HEAD, facility=a),
         staff_b=make_user("staff_b", Role.FACILITY_STAFF, facility=b),

@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_import_contracts_hold():
     result = subprocess.run(
         [str(Path(sys.executable).with_name("lint-imports")), str(ROOT / "pyproject.toml")],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

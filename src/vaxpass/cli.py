@@ -1,9 +1,9 @@
 """The `vaxpass` command: a front for the management commands.
 
-    vaxpass serve            run the web app (gunicorn) on 127.0.0.1:8000
-    vaxpass demo             set up a demo database with generated data and accounts, then serve
-    vaxpass generate ...     generate a synthetic population and doses
-    vaxpass <command> ...    any Django management command (migrate, load_places, ...)
+vaxpass serve            run the web app (gunicorn) on 127.0.0.1:8000
+vaxpass demo             set up a demo database with generated data and accounts, then serve
+vaxpass generate ...     generate a synthetic population and doses
+vaxpass <command> ...    any Django management command (migrate, load_places, ...)
 """
 
 import os

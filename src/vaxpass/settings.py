@@ -110,7 +110,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The population registry is an outside system; its default adapter keeps its own database.
 REGISTRY_URL = os.environ.get("VAXPASS_REGISTRY_URL") or (
-    "schema:registry" if DATABASES["default"]["ENGINE"].endswith("postgresql")
+    "schema:registry"
+    if DATABASES["default"]["ENGINE"].endswith("postgresql")
     else f"sqlite:{DATA_DIR / 'registry.sqlite3'}"
 )
 
@@ -138,6 +139,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# The app's few static files are served straight from the package, no collectstatic step.
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 
 NINJA_PAGINATION_PER_PAGE = 50

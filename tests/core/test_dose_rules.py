@@ -18,8 +18,9 @@ TODAY = date(2022, 6, 30)
 D1 = date(2021, 8, 1)
 
 
-def dose(n: int, on: date, product: str = PFIZER, facility: str = "TYT-A",
-         ref: str | None = None) -> DoseFacts:
+def dose(
+    n: int, on: date, product: str = PFIZER, facility: str = "TYT-A", ref: str | None = None
+) -> DoseFacts:
     return DoseFacts(product=product, given_on=on, dose_number=n, facility=facility, ref=ref)
 
 

@@ -78,9 +78,60 @@ def test_tone_style_is_the_same_whatever_the_input_style() -> None:
         assert normalize_name(old) == normalize_name(new) == normalize_name(nfd(new))
 
 
+TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def tone_anywhere(word: str) -> set[str]:
+    """The word with its tone mark moved onto each of its vowels in turn."""
+    decomposed = nfd(word)
+    tone = next(c for c in decomposed if c in TONES)
+    bare = unicodedata.normalize("NFC", decomposed.replace(tone, ""))
+    return {
+        unicodedata.normalize("NFC", bare[: i + 1] + tone + bare[i + 1 :])
+        for i, c in enumerate(bare)
+        if nfd(c)[0] in "aeiouy"
+    }
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "Hòa",
+        "Thủy",
+        "Khỏe",
+        "Hoàng",
+        "Người",
+        "Nguyễn",
+        "Quý",
+        "Già",
+        "Ngoài",
+        "Khuỷu",
+        "Huỳnh",
+        "Tuyết",
+        "Mùa",
+        "Cháu",
+        "Quốc",
+        "Giữa",
+        "Thuở",
+        "Xoáy",
+        "Ngoẹo",
+    ],
+)
+def test_tone_mark_typed_on_any_vowel_lands_in_one_place(word: str) -> None:
+    variants = tone_anywhere(word.lower())
+    assert len(variants) > 1
+    assert {normalize_name(v) for v in variants} == {word}
+
+
 @pytest.mark.parametrize(
     "raw",
-    ["Nguyễn Thị Hoà", "NGUYEN THI HOA", "nguyễn thị hòa", nfd("nguyễn thị hòa"), " nguyen  thi hoa"],
+    [
+        "Nguyễn Thị Hoà",
+        "NGUYEN THI HOA",
+        "nguyễn thị hòa",
+        nfd("nguyễn thị hòa"),
+        " nguyen  thi hoa",
+    ],
 )
 def test_name_key_ignores_marks_case_form_and_spacing(raw: str) -> None:
     assert name_key(raw) == "nguyen thi hoa"
@@ -96,8 +147,11 @@ def test_name_key_and_normalize_name_are_idempotent(raw: str) -> None:
     assert normalize_name(normalize_name(raw)) == normalize_name(raw)
 
 
-vietnamese_words = st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệ"
-                                    "ìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ ", max_size=30)
+vietnamese_words = st.text(
+    alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệ"
+    "ìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ ",
+    max_size=30,
+)
 
 
 @given(vietnamese_words)
@@ -112,7 +166,11 @@ def test_name_key_equal_for_nfc_nfd_and_upper(raw: str) -> None:
 def test_citizen_id_plain_and_with_separators() -> None:
     nid = normalize_citizen_id("079 190.001-234", today=TODAY)
     assert nid is not None
-    assert (nid.value, nid.kind, nid.repairs) == ("079190001234", IdKind.CCCD, ("non_digits_removed",))
+    assert (nid.value, nid.kind, nid.repairs) == (
+        "079190001234",
+        IdKind.CCCD,
+        ("non_digits_removed",),
+    )
     clean = normalize_citizen_id("079190001234", today=TODAY)
     assert clean is not None and clean.repairs == ()
 
@@ -120,7 +178,11 @@ def test_citizen_id_plain_and_with_separators() -> None:
 def test_citizen_id_dropped_leading_zero() -> None:
     nid = normalize_citizen_id("79190001234", today=TODAY)
     assert nid is not None
-    assert (nid.value, nid.kind, nid.repairs) == ("079190001234", IdKind.CCCD, ("leading_zero_restored",))
+    assert (nid.value, nid.kind, nid.repairs) == (
+        "079190001234",
+        IdKind.CCCD,
+        ("leading_zero_restored",),
+    )
 
 
 def test_citizen_id_float_from_spreadsheet() -> None:
@@ -167,8 +229,18 @@ def test_citizen_id_unusable(raw: str, code: str) -> None:
 
 @pytest.mark.parametrize(
     ("digit", "century", "sex"),
-    [(0, 1900, "M"), (1, 1900, "F"), (2, 2000, "M"), (3, 2000, "F"), (4, 2100, "M"),
-     (5, 2100, "F"), (6, 2200, "M"), (7, 2200, "F"), (8, 1800, "M"), (9, 1800, "F")],
+    [
+        (0, 1900, "M"),
+        (1, 1900, "F"),
+        (2, 2000, "M"),
+        (3, 2000, "F"),
+        (4, 2100, "M"),
+        (5, 2100, "F"),
+        (6, 2200, "M"),
+        (7, 2200, "F"),
+        (8, 1800, "M"),
+        (9, 1800, "F"),
+    ],
 )
 def test_cccd_century_and_sex_digit(digit: int, century: int, sex: str) -> None:
     cccd = f"001{digit}57123456"
@@ -193,12 +265,21 @@ def test_cccd_facts_rejects_non_cccd() -> None:
 def test_make_cccd_round_trip(province: str, sex: str, year: int, serial: int) -> None:
     facts = cccd_facts(make_cccd(province, sex, year, serial))
     assert (facts.province_code, facts.sex, facts.birth_year, int(facts.serial)) == (
-        province, sex, year, serial)
+        province,
+        sex,
+        year,
+        serial,
+    )
 
 
 @pytest.mark.parametrize(
-    "args", [("79", "M", 1990, 1), ("079", "X", 1990, 1), ("079", "M", 2300, 1),
-             ("079", "M", 1990, 1_000_000)],
+    "args",
+    [
+        ("79", "M", 1990, 1),
+        ("079", "X", 1990, 1),
+        ("079", "M", 2300, 1),
+        ("079", "M", 1990, 1_000_000),
+    ],
 )
 def test_make_cccd_rejects_bad_arguments(args: tuple[str, str, int, int]) -> None:
     with pytest.raises(ValueError):
@@ -271,7 +352,13 @@ def test_parse_birth_date_rejects(raw: str, code: str) -> None:
 
 def test_birth_date_object() -> None:
     bd = BirthDate.from_iso("1957-03-04")
-    assert (bd.year, bd.month, bd.day, bd.is_year_only, str(bd)) == (1957, 3, 4, False, "1957-03-04")
+    assert (bd.year, bd.month, bd.day, bd.is_year_only, str(bd)) == (
+        1957,
+        3,
+        4,
+        False,
+        "1957-03-04",
+    )
     assert bd.swapped() == BirthDate(1957, 4, 3)
     assert bd.as_date() == date(1957, 3, 4)
     assert BirthDate(1990, 3, 25).swapped() is None  # 25 is no month
@@ -354,9 +441,23 @@ def test_normalize_phone_rejects(raw: str, code: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("Nam", "M"), ("NAM", "M"), ("Nữ", "F"), (nfd("nữ"), "F"), ("nu", "F"), ("male", "M"),
-     ("Female", "F"), ("M", "M"), ("f", "F"), ("1", "M"), ("2", "F"), ("0", ""), ("", ""),
-     (None, ""), ("Khác", "")],
+    [
+        ("Nam", "M"),
+        ("NAM", "M"),
+        ("Nữ", "F"),
+        (nfd("nữ"), "F"),
+        ("nu", "F"),
+        ("male", "M"),
+        ("Female", "F"),
+        ("M", "M"),
+        ("f", "F"),
+        ("1", "M"),
+        ("2", "F"),
+        ("0", ""),
+        ("", ""),
+        (None, ""),
+        ("Khác", ""),
+    ],
 )
 def test_normalize_sex(raw: str | None, expected: str) -> None:
     assert normalize_sex(raw) == expected

@@ -27,8 +27,12 @@ VIETNAM = {
 @pytest.mark.parametrize("code", sorted(VIETNAM))
 def test_products_used_in_vietnam(code: str) -> None:
     product = PRODUCTS[code]
-    assert (product.vn_name, product.manufacturer, product.primary_series,
-            product.min_interval_days) == VIETNAM[code]
+    assert (
+        product.vn_name,
+        product.manufacturer,
+        product.primary_series,
+        product.min_interval_days,
+    ) == VIETNAM[code]
     assert product.display == MEDICINAL_PRODUCTS[code]["display"]
     assert product.booster_min_interval_days == 90
     assert product.active

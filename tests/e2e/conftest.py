@@ -48,8 +48,19 @@ def server(tmp_path_factory):
     subprocess.run([sys.executable, str(HERE / "seed.py"), PASSWORD], env=env, check=True)
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "vaxpass.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--log-level", "warning"], env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "vaxpass.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -65,7 +76,9 @@ def server(tmp_path_factory):
         import psycopg
 
         with psycopg.connect(os.environ["VAXPASS_DATABASE_URL"], autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {urlparse(database).path.lstrip('/')} WITH (FORCE)")
+            conn.execute(
+                f"DROP DATABASE IF EXISTS {urlparse(database).path.lstrip('/')} WITH (FORCE)"
+            )
 
 
 @pytest.fixture(scope="session")
@@ -79,8 +92,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

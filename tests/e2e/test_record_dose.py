@@ -4,6 +4,7 @@ in the list; staff of another facility neither find the family nor see the dose.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +15,7 @@ def test_record_dose_and_scope(login, server):
     page.fill("input[name=q]", "0912 000 111")
     page.keyboard.press("Enter")
     rows = page.locator("#people tbody tr")
-    assert rows.count() == 3  # a phone shows everyone registered under it
+    expect(rows).to_have_count(3)  # a phone shows everyone registered under it
     row = rows.filter(has_text="Trần Thị Bích")
     row.get_by_role("link").click()
     page.wait_for_url(re.compile(r"/record/\d+/"))
@@ -33,4 +34,4 @@ def test_record_dose_and_scope(login, server):
     assert "Trần Thị Bích" not in other.locator("#doses").inner_text()
     other.goto(f"{server}/record/?q=0912000111")
     assert "Trần Thị Bích" not in other.content()
-    assert other.locator("#people tbody tr").count() == 1  # just the "nobody found" row
+    expect(other.locator("#people tbody tr")).to_have_count(1)  # just the "nobody found" row

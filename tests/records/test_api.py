@@ -18,14 +18,23 @@ def bearer(user) -> Client:
 
 
 def post(client, url, payload, **headers):
-    return client.post(url, json.dumps(payload, default=str), content_type="application/json", **headers)
+    return client.post(
+        url, json.dumps(payload, default=str), content_type="application/json", **headers
+    )
 
 
 def dose_payload(**overrides):
     payload = {
-        "person": {"full_name": "Nguyễn Thị Hoà", "birth_date": "04/03/1957",
-                   "citizen_id": "001157012345", "sex": "F", "phone": "0912345678"},
-        "product": COMIRNATY, "lot": "FK1234", "given_on": "2021-09-01",
+        "person": {
+            "full_name": "Nguyễn Thị Hoà",
+            "birth_date": "04/03/1957",
+            "citizen_id": "001157012345",
+            "sex": "F",
+            "phone": "0912345678",
+        },
+        "product": COMIRNATY,
+        "lot": "FK1234",
+        "given_on": "2021-09-01",
     }
     payload.update(overrides)
     return payload
@@ -45,7 +54,9 @@ def test_create_one_dose(api_a, personas):
     assert body["captured_birth_date"] == "04/03/1957"  # kept exactly as captured
     dose = Dose.objects.get(pk=body["id"])
     assert dose.person.birth_date == "1957-03-04" and dose.entered_by == personas.staff_a
-    assert AuditEntry.objects.filter(model="records.Dose", object_id=str(dose.pk), action="create").exists()
+    assert AuditEntry.objects.filter(
+        model="records.Dose", object_id=str(dose.pk), action="create"
+    ).exists()
 
 
 def test_second_dose_number_is_suggested(api_a):
@@ -59,8 +70,12 @@ def test_second_dose_number_is_suggested(api_a):
 def test_idempotent_retry_creates_one_dose(api_a):
     first = post(api_a, "/api/v1/doses", dose_payload(idempotency_key="abc-1"))
     again = post(api_a, "/api/v1/doses", dose_payload(idempotency_key="abc-1"))
-    header = post(api_a, "/api/v1/doses", dose_payload(given_on="2021-10-01"), HTTP_IDEMPOTENCY_KEY="abc-2")
-    header_again = post(api_a, "/api/v1/doses", dose_payload(given_on="2021-10-01"), HTTP_IDEMPOTENCY_KEY="abc-2")
+    header = post(
+        api_a, "/api/v1/doses", dose_payload(given_on="2021-10-01"), HTTP_IDEMPOTENCY_KEY="abc-2"
+    )
+    header_again = post(
+        api_a, "/api/v1/doses", dose_payload(given_on="2021-10-01"), HTTP_IDEMPOTENCY_KEY="abc-2"
+    )
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
     assert header.json()["id"] == header_again.json()["id"]
@@ -69,7 +84,9 @@ def test_idempotent_retry_creates_one_dose(api_a):
 
 def test_reused_key_for_another_dose_is_a_conflict(api_a):
     post(api_a, "/api/v1/doses", dose_payload(idempotency_key="k"))
-    response = post(api_a, "/api/v1/doses", dose_payload(idempotency_key="k", given_on="2021-12-01"))
+    response = post(
+        api_a, "/api/v1/doses", dose_payload(idempotency_key="k", given_on="2021-12-01")
+    )
     assert response.status_code == 409
     assert response.json()["errors"][0]["field"] == "idempotency_key"
 
@@ -82,7 +99,11 @@ def test_reused_key_for_another_dose_is_a_conflict(api_a):
         ({"given_on": "2019-01-01"}, "given_on", None),
         ({"person": {"full_name": "", "birth_date": "1957"}}, "full_name", "required"),
         ({"person": {"full_name": "Lê Văn Tám", "birth_date": "31/02/1990"}}, "birth_date", None),
-        ({"person": {"full_name": "Lê Văn Tám", "birth_date": "1990", "citizen_id": "12AB"}}, "citizen_id", None),
+        (
+            {"person": {"full_name": "Lê Văn Tám", "birth_date": "1990", "citizen_id": "12AB"}},
+            "citizen_id",
+            None,
+        ),
         ({"facility_code": "NOPE"}, "facility_code", "unknown_facility"),
     ],
 )
@@ -109,7 +130,9 @@ def test_warning_needs_override_reason(api_a):
     assert refused.status_code == 422
     codes = {e["code"] for e in refused.json()["errors"]}
     assert "interval_too_short" in codes and "reason_required" in codes
-    accepted = post(api_a, "/api/v1/doses", {**too_soon, "override_reason": "outbreak, doctor's order"})
+    accepted = post(
+        api_a, "/api/v1/doses", {**too_soon, "override_reason": "outbreak, doctor's order"}
+    )
     assert accepted.status_code == 201
     assert "interval_too_short" in accepted.json()["flags"]
 
@@ -117,8 +140,14 @@ def test_warning_needs_override_reason(api_a):
 def test_batch_create_with_partial_rejection_and_idempotency(api_a):
     items = [
         dose_payload(idempotency_key="b1"),
-        dose_payload(person={"full_name": "Trần Văn Bình", "birth_date": "1960", "citizen_id": "079060000111"},
-                     idempotency_key="b2"),
+        dose_payload(
+            person={
+                "full_name": "Trần Văn Bình",
+                "birth_date": "1960",
+                "citizen_id": "079060000111",
+            },
+            idempotency_key="b2",
+        ),
         dose_payload(product="NOPE", idempotency_key="b3"),
     ]
     response = post(api_a, "/api/v1/doses/batch", {"items": items})
@@ -141,7 +170,12 @@ def test_batch_numbers_doses_of_one_person_in_order(api_a):
 
 def test_auth_required_and_roles_enforced(personas):
     assert Client().get("/api/v1/doses").status_code == 401
-    assert Client(HTTP_AUTHORIZATION="Bearer nope").post("/api/v1/doses", "{}", content_type="application/json").status_code == 401
+    assert (
+        Client(HTTP_AUTHORIZATION="Bearer nope")
+        .post("/api/v1/doses", "{}", content_type="application/json")
+        .status_code
+        == 401
+    )
     police = bearer(personas.police_a)
     assert post(police, "/api/v1/doses", dose_payload(facility_code="TYT-A")).status_code == 403
 
@@ -182,8 +216,17 @@ def test_openapi_document_is_served_and_valid(client):
 
 def test_products_list_holds_vietnam_products(api_a):
     codes = {p["code"] for p in api_a.get("/api/v1/products").json()}
-    assert {"EU/1/21/1529", "Covishield", "EU/1/20/1528", "EU/1/20/1507", "BBIBP-CorV",
-            "Sputnik-V", "Abdala", "Hayat-Vax", "EU/1/20/1525"} <= codes
+    assert {
+        "EU/1/21/1529",
+        "Covishield",
+        "EU/1/20/1528",
+        "EU/1/20/1507",
+        "BBIBP-CorV",
+        "Sputnik-V",
+        "Abdala",
+        "Hayat-Vax",
+        "EU/1/20/1525",
+    } <= codes
 
 
 def test_given_on_today_default(api_a):

@@ -8,9 +8,15 @@ from vaxpass.records.services import DoseRequest, Identity, record_dose
 
 
 def test_create_change_delete_are_audited_with_before_and_after(personas):
-    dose = record_dose(personas.staff_a, DoseRequest(
-        facility=personas.facility_a, product="EU/1/20/1528", given_on=date(2021, 9, 1),
-        identity=Identity(full_name="Lê Văn E", birth_date="1985"))).dose
+    dose = record_dose(
+        personas.staff_a,
+        DoseRequest(
+            facility=personas.facility_a,
+            product="EU/1/20/1528",
+            given_on=date(2021, 9, 1),
+            identity=Identity(full_name="Lê Văn E", birth_date="1985"),
+        ),
+    ).dose
     created = AuditEntry.objects.get(model="records.Dose", action="create")
     assert created.actor == personas.staff_a and created.after["lot"] == ""
     dose.lot = "AB123"
@@ -21,8 +27,12 @@ def test_create_change_delete_are_audited_with_before_and_after(personas):
     dose.delete()
     deleted = AuditEntry.objects.get(model="records.Dose", action="delete")
     assert deleted.before["id"] == created.after["id"] and deleted.after is None
-    assert AuditEntry.objects.filter(model="records.Person", object_id=str(person.pk), action="create").exists()
-    assert AuditEntry.objects.filter(model="places.Facility", object_id=str(personas.facility_a.pk)).exists()
+    assert AuditEntry.objects.filter(
+        model="records.Person", object_id=str(person.pk), action="create"
+    ).exists()
+    assert AuditEntry.objects.filter(
+        model="places.Facility", object_id=str(personas.facility_a.pk)
+    ).exists()
 
 
 def test_audit_log_is_append_only_in_the_database(personas):
@@ -31,6 +41,9 @@ def test_audit_log_is_append_only_in_the_database(personas):
         entry.save()
     with pytest.raises(PermissionError):
         entry.delete()
-    for query in (AuditEntry.objects.filter(pk=entry.pk).update, AuditEntry.objects.filter(pk=entry.pk).delete):
+    for query in (
+        AuditEntry.objects.filter(pk=entry.pk).update,
+        AuditEntry.objects.filter(pk=entry.pk).delete,
+    ):
         with pytest.raises(DatabaseError), transaction.atomic():
             query(model="x") if query.__name__ == "update" else query()

@@ -15,17 +15,44 @@ COMIRNATY = "EU/1/20/1528"
 def world(personas):
     """A family registered at A under one phone, vaccinated at A; one person at B."""
     p = personas
-    reg_a = register_people(actor=p.staff_a, phone="0912000111", facility=p.facility_a, people=[
-        Identity(full_name="Nguyễn Văn An", birth_date="1970", citizen_id="001070000001", ward=p.facility_a.ward),
-        Identity(full_name="Trần Thị Bích", birth_date="12/05/1972", citizen_id="001172000002", ward=p.facility_a.ward),
-    ])
+    reg_a = register_people(
+        actor=p.staff_a,
+        phone="0912000111",
+        facility=p.facility_a,
+        people=[
+            Identity(
+                full_name="Nguyễn Văn An",
+                birth_date="1970",
+                citizen_id="001070000001",
+                ward=p.facility_a.ward,
+            ),
+            Identity(
+                full_name="Trần Thị Bích",
+                birth_date="12/05/1972",
+                citizen_id="001172000002",
+                ward=p.facility_a.ward,
+            ),
+        ],
+    )
     an = reg_a.people.order_by("id").first()
-    dose_a = record_dose(p.staff_a, DoseRequest(facility=p.facility_a, product=COMIRNATY,
-                                                  given_on=date(2021, 8, 1), person=an)).dose
-    dose_b = record_dose(p.staff_b, DoseRequest(
-        facility=p.facility_b, product=COMIRNATY, given_on=date(2021, 8, 2),
-        identity=Identity(full_name="Lê Văn Cường", birth_date="1980", citizen_id="079080000003",
-                          ward=p.facility_b.ward))).dose
+    dose_a = record_dose(
+        p.staff_a,
+        DoseRequest(facility=p.facility_a, product=COMIRNATY, given_on=date(2021, 8, 1), person=an),
+    ).dose
+    dose_b = record_dose(
+        p.staff_b,
+        DoseRequest(
+            facility=p.facility_b,
+            product=COMIRNATY,
+            given_on=date(2021, 8, 2),
+            identity=Identity(
+                full_name="Lê Văn Cường",
+                birth_date="1980",
+                citizen_id="079080000003",
+                ward=p.facility_b.ward,
+            ),
+        ),
+    ).dose
     return dose_a, dose_b
 
 
@@ -67,8 +94,13 @@ def test_facility_scope_covers_its_mobile_teams(personas, world):
     from vaxpass.places.models import FacilityKind
     from vaxpass.places.services import add_field_site
 
-    team = add_field_site(actor=p_staff(personas), name="Đội lưu động 1", kind=FacilityKind.MOBILE_TEAM,
-                          ward=personas.facility_a.ward, parent=personas.facility_a)
+    team = add_field_site(
+        actor=p_staff(personas),
+        name="Đội lưu động 1",
+        kind=FacilityKind.MOBILE_TEAM,
+        ward=personas.facility_a.ward,
+        parent=personas.facility_a,
+    )
     assert team.pk in ids(facilities_in_scope(personas.staff_a))
     assert team.pk not in ids(facilities_in_scope(personas.staff_b))
 

@@ -34,11 +34,19 @@ RECORDING_ROLES = FACILITY_ROLES
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     facility = models.ForeignKey(
-        Facility, models.PROTECT, null=True, blank=True, related_name="staff",
+        Facility,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
         verbose_name=_("facility scope"),
     )
     division = models.ForeignKey(
-        Division, models.PROTECT, null=True, blank=True, related_name="+",
+        Division,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("place scope"),
     )
 
@@ -58,7 +66,10 @@ class User(AbstractUser):
             levels = DIVISION_ROLE_LEVELS[Role(self.role)]
             if self.facility_id or self.division is None or self.division.level not in levels:
                 raise ValidationError(
-                    {"division": _("This role is scoped to a %(level)s.") % {"level": "/".join(levels)}}
+                    {
+                        "division": _("This role is scoped to a %(level)s.")
+                        % {"level": "/".join(levels)}
+                    }
                 )
 
     @property

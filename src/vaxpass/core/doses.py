@@ -90,48 +90,92 @@ def _min_interval(product_code: str, doses_before: int) -> int | None:
     return product.booster_min_interval_days
 
 
-def _interval_issue(first: DoseFacts, second: DoseFacts, other: DoseFacts,
-                    doses_before: int) -> list[Issue]:
+def _interval_issue(
+    first: DoseFacts, second: DoseFacts, other: DoseFacts, doses_before: int
+) -> list[Issue]:
     minimum = _min_interval(first.product, doses_before)
     days = (second.given_on - first.given_on).days
     if minimum is None or days >= minimum:
         return []
-    return [_warning(
-        "given_on", "interval_too_short",
-        _("Only %(days)s days between this dose and the dose of %(other_date)s; the "
-          "minimum is %(minimum)s days."),
-        days=days, minimum=minimum, other_date=other.given_on.isoformat(),
-    )]
+    return [
+        _warning(
+            "given_on",
+            "interval_too_short",
+            _(
+                "Only %(days)s days between this dose and the dose of %(other_date)s; the "
+                "minimum is %(minimum)s days."
+            ),
+            days=days,
+            minimum=minimum,
+            other_date=other.given_on.isoformat(),
+        )
+    ]
 
 
 def _check_number(new: DoseFacts, others: Sequence[DoseFacts]) -> list[Issue]:
     n = new.dose_number
     if not _valid_number(n):
-        return [_error("dose_number", "dose_number_out_of_range",
-                       _("The dose number must be between %(min)s and %(max)s."),
-                       min=1, max=MAX_DOSE_NUMBER)]
+        return [
+            _error(
+                "dose_number",
+                "dose_number_out_of_range",
+                _("The dose number must be between %(min)s and %(max)s."),
+                min=1,
+                max=MAX_DOSE_NUMBER,
+            )
+        ]
     for d in others:
         if d.dose_number == n and d.given_on != new.given_on:
-            return [_error("dose_number", "dose_number_taken",
-                           _("Dose %(dose_number)s is already recorded, given on %(date)s."),
-                           dose_number=n, date=d.given_on.isoformat())]
+            return [
+                _error(
+                    "dose_number",
+                    "dose_number_taken",
+                    _("Dose %(dose_number)s is already recorded, given on %(date)s."),
+                    dose_number=n,
+                    date=d.given_on.isoformat(),
+                )
+            ]
     for d in sorted(others, key=lambda d: d.given_on):
         if d.given_on > new.given_on and d.dose_number < n:
-            return [_error("dose_number", "dose_number_order",
-                           _("Dose %(other)s was given later, on %(date)s; dose numbers "
-                             "must follow the dates."),
-                           other=d.dose_number, date=d.given_on.isoformat())]
+            return [
+                _error(
+                    "dose_number",
+                    "dose_number_order",
+                    _(
+                        "Dose %(other)s was given later, on %(date)s; dose numbers "
+                        "must follow the dates."
+                    ),
+                    other=d.dose_number,
+                    date=d.given_on.isoformat(),
+                )
+            ]
     expected = suggest_dose_number(others, new.given_on)
     if n < expected:
-        return [_error("dose_number", "dose_number_too_low",
-                       _("Dose %(dose_number)s is too low: the doses recorded before it make "
-                         "this dose %(expected)s."),
-                       dose_number=n, expected=expected)]
+        return [
+            _error(
+                "dose_number",
+                "dose_number_too_low",
+                _(
+                    "Dose %(dose_number)s is too low: the doses recorded before it make "
+                    "this dose %(expected)s."
+                ),
+                dose_number=n,
+                expected=expected,
+            )
+        ]
     if n > expected:
-        return [_warning("dose_number", "dose_number_gap",
-                         _("Dose %(expected)s was expected, not %(dose_number)s; earlier "
-                           "doses may be missing."),
-                         dose_number=n, expected=expected)]
+        return [
+            _warning(
+                "dose_number",
+                "dose_number_gap",
+                _(
+                    "Dose %(expected)s was expected, not %(dose_number)s; earlier "
+                    "doses may be missing."
+                ),
+                dose_number=n,
+                expected=expected,
+            )
+        ]
     return []
 
 
@@ -142,16 +186,33 @@ def check_dose(new: DoseFacts, history: Sequence[DoseFacts], *, today: date) -> 
     issues: list[Issue] = []
     product = get_product(new.product)
     if product is None:
-        issues.append(_error("product", "unknown_product",
-                             _("%(product)s is not a known vaccine product."),
-                             product=new.product))
+        issues.append(
+            _error(
+                "product",
+                "unknown_product",
+                _("%(product)s is not a known vaccine product."),
+                product=new.product,
+            )
+        )
     if new.given_on > today:
-        issues.append(_error("given_on", "in_future", _("The date %(date)s is in the future."),
-                             date=new.given_on.isoformat()))
+        issues.append(
+            _error(
+                "given_on",
+                "in_future",
+                _("The date %(date)s is in the future."),
+                date=new.given_on.isoformat(),
+            )
+        )
     elif product is not None and new.given_on < product.first_use:
-        issues.append(_error("given_on", "before_first_use",
-                             _("%(product)s was not in use before %(first_use)s."),
-                             product=product.vn_name, first_use=product.first_use.isoformat()))
+        issues.append(
+            _error(
+                "given_on",
+                "before_first_use",
+                _("%(product)s was not in use before %(first_use)s."),
+                product=product.vn_name,
+                first_use=product.first_use.isoformat(),
+            )
+        )
     issues += _check_number(new, others)
 
     earlier = sorted((d for d in others if d.given_on < new.given_on), key=lambda d: d.given_on)
@@ -166,12 +227,18 @@ def check_dose(new: DoseFacts, history: Sequence[DoseFacts], *, today: date) -> 
 
     for d in others:
         if d.given_on == new.given_on:
-            issues.append(_warning(
-                "given_on", "same_day_duplicate",
-                _("Another dose is recorded for this person on %(date)s, at facility "
-                  "%(facility)s."),
-                date=d.given_on.isoformat(), facility=d.facility or "?",
-            ))
+            issues.append(
+                _warning(
+                    "given_on",
+                    "same_day_duplicate",
+                    _(
+                        "Another dose is recorded for this person on %(date)s, at facility "
+                        "%(facility)s."
+                    ),
+                    date=d.given_on.isoformat(),
+                    facility=d.facility or "?",
+                )
+            )
     return issues
 
 

@@ -141,8 +141,7 @@ def name_key(raw: str) -> str:
 PROVINCE_CODES = frozenset(
     "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033"
     " 034 035 036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066"
-    " 067 068 070 072 074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096"
-    .split()
+    " 067 068 070 072 074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096".split()
 )
 # Digit 4 of a CCCD: century = _CENTURIES[d // 2], even = male, odd = female.
 _CENTURIES = (1900, 2000, 2100, 2200, 1800)
@@ -181,22 +180,26 @@ def normalize_citizen_id(raw: str, *, today: date | None = None) -> NormalizedId
     if re.search(r"\d[eE][+-]?\d", text):
         raise _id_error(
             "scientific_notation",
-            _("The ID number %(value)s was turned into a rounded number by a spreadsheet; "
-              "type it again as text."),
+            _(
+                "The ID number %(value)s was turned into a rounded number by a spreadsheet; "
+                "type it again as text."
+            ),
             value=raw,
         )
     digits = re.sub(r"[\s.\-]+", "", text)
     if digits != text:
         repairs.append("non_digits_removed")
     if not (digits.isascii() and digits.isdigit()):
-        raise _id_error("not_digits", _("The ID number %(value)s must contain only digits."),
-                        value=raw)
+        raise _id_error(
+            "not_digits", _("The ID number %(value)s must contain only digits."), value=raw
+        )
     if len(digits) in (8, 11):
         digits = "0" + digits
         repairs.append("leading_zero_restored")
     if len(set(digits)) == 1:
-        raise _id_error("placeholder", _("%(value)s is a placeholder, not an ID number."),
-                        value=raw)
+        raise _id_error(
+            "placeholder", _("%(value)s is a placeholder, not an ID number."), value=raw
+        )
     if len(digits) == 9:
         return NormalizedId(digits, IdKind.CMND, tuple(repairs))
     if len(digits) == 12:
@@ -204,22 +207,29 @@ def normalize_citizen_id(raw: str, *, today: date | None = None) -> NormalizedId
             raise _id_error(
                 "unknown_province",
                 _("The ID number %(value)s starts with %(province)s, which is no province code."),
-                value=raw, province=digits[:3],
+                value=raw,
+                province=digits[:3],
             )
         year = cccd_facts(digits).birth_year
         if year > (today or date.today()).year:
-            raise _id_error("birth_year_in_future",
-                            _("The ID number %(value)s encodes the birth year %(year)s."),
-                            value=raw, year=year)
+            raise _id_error(
+                "birth_year_in_future",
+                _("The ID number %(value)s encodes the birth year %(year)s."),
+                value=raw,
+                year=year,
+            )
         return NormalizedId(digits, IdKind.CCCD, tuple(repairs))
     if len(digits) == 10 and digits.startswith("0"):
-        raise _id_error("looks_like_phone",
-                        _("%(value)s looks like a phone number, not an ID number."), value=raw)
+        raise _id_error(
+            "looks_like_phone",
+            _("%(value)s looks like a phone number, not an ID number."),
+            value=raw,
+        )
     raise _id_error(
         "wrong_length",
-        _("The ID number %(value)s has %(length)s digits; a citizen ID has 12, an old "
-          "ID card 9."),
-        value=raw, length=len(digits),
+        _("The ID number %(value)s has %(length)s digits; a citizen ID has 12, an old ID card 9."),
+        value=raw,
+        length=len(digits),
     )
 
 
@@ -372,9 +382,7 @@ def _two_digit_year(
     return result
 
 
-def parse_birth_date(
-    raw: str, *, today: date | None = None
-) -> tuple[BirthDate, tuple[str, ...]]:
+def parse_birth_date(raw: str, *, today: date | None = None) -> tuple[BirthDate, tuple[str, ...]]:
     """Parse a birth date as typed or imported; return it with its repair codes.
 
     Accepts yyyy-mm-dd, dd/mm/yyyy, d/m/yyyy, d/m/yy, dd-mm-yyyy, dd.mm.yyyy, a year alone
@@ -411,8 +419,12 @@ def parse_birth_date(
     if result.year > today.year or (full is not None and full > today):
         raise _date_error("in_future", _("The birth date %(value)s is in the future."), value=raw)
     if result.year < EARLIEST_BIRTH_YEAR:
-        raise _date_error("too_old", _("The birth year %(year)s is before %(earliest)s."),
-                          year=result.year, earliest=EARLIEST_BIRTH_YEAR)
+        raise _date_error(
+            "too_old",
+            _("The birth year %(year)s is before %(earliest)s."),
+            year=result.year,
+            earliest=EARLIEST_BIRTH_YEAR,
+        )
     return result, tuple(repairs)
 
 
@@ -452,8 +464,9 @@ def normalize_phone(raw: str) -> tuple[str, tuple[str, ...]]:
         return "", ()
     repairs: list[str] = []
     if re.search(r"[,;/|]", text):
-        raise _phone_error("several_numbers", _("%(value)s holds more than one phone number."),
-                           value=raw)
+        raise _phone_error(
+            "several_numbers", _("%(value)s holds more than one phone number."), value=raw
+        )
     if re.fullmatch(r"\d{8,12}\.0+", text):
         text = text.partition(".")[0]
         repairs.append("float_suffix_removed")
@@ -463,27 +476,32 @@ def normalize_phone(raw: str) -> tuple[str, tuple[str, ...]]:
         digits = national[1] if national[1].startswith("0") else "0" + national[1]
         repairs.append("country_code_removed")
     elif digits.startswith("+"):
-        raise _phone_error("foreign_number", _("%(value)s is not a Vietnamese number."),
-                           value=raw)
+        raise _phone_error("foreign_number", _("%(value)s is not a Vietnamese number."), value=raw)
     if not (digits.isascii() and digits.isdigit()):
-        raise _phone_error("not_digits", _("The phone number %(value)s must contain only "
-                                           "digits."), value=raw)
+        raise _phone_error(
+            "not_digits", _("The phone number %(value)s must contain only digits."), value=raw
+        )
     if not digits.startswith("0") and len(digits) in (9, 10):
         digits = "0" + digits
         repairs.append("leading_zero_restored")
     if len(digits) == 11 and digits.startswith("01"):
         prefix = OLD_MOBILE_PREFIXES.get(digits[:4])
         if prefix is None:
-            raise _phone_error("unknown_prefix", _("%(value)s has an unknown old prefix "
-                                                   "%(prefix)s."), value=raw, prefix=digits[:4])
+            raise _phone_error(
+                "unknown_prefix",
+                _("%(value)s has an unknown old prefix %(prefix)s."),
+                value=raw,
+                prefix=digits[:4],
+            )
         digits = prefix + digits[4:]
         repairs.append("old_11_digit_converted")
     if digits.startswith("02") and len(digits) in (10, 11):
         return digits, tuple(repairs)
     if len(digits) == 10 and digits[1] in "35789":
         return digits, tuple(repairs)
-    raise _phone_error("invalid_number", _("%(value)s is not a Vietnamese mobile or landline "
-                                           "number."), value=raw)
+    raise _phone_error(
+        "invalid_number", _("%(value)s is not a Vietnamese mobile or landline number."), value=raw
+    )
 
 
 # --- Sex -------------------------------------------------------------------------------
@@ -508,5 +526,6 @@ def normalize_sex(raw: str | None) -> str:
         return _SEX_VALUES[key]
     if not key:
         return ""
-    raise IdentityError("sex", "invalid", _("%(value)s is not a sex (Nam / Nữ)."),
-                        {"value": raw or ""})
+    raise IdentityError(
+        "sex", "invalid", _("%(value)s is not a sex (Nam / Nữ)."), {"value": raw or ""}
+    )

@@ -56,12 +56,26 @@ class Product:
 
 
 def _product(
-    code: str, vn_name: str, manufacturer: str, prophylaxis: str, first_use: date,
-    primary_series: int, min_interval_days: int,
+    code: str,
+    vn_name: str,
+    manufacturer: str,
+    prophylaxis: str,
+    first_use: date,
+    primary_series: int,
+    min_interval_days: int,
 ) -> Product:
     entry = MEDICINAL_PRODUCTS[code]
-    return Product(code, entry["display"], vn_name, manufacturer, prophylaxis, first_use,
-                   primary_series, min_interval_days, active=bool(entry["active"]))
+    return Product(
+        code,
+        entry["display"],
+        vn_name,
+        manufacturer,
+        prophylaxis,
+        first_use,
+        primary_series,
+        min_interval_days,
+        active=bool(entry["active"]),
+    )
 
 
 # The nine products used in Vietnam. first_use: first administration outside trials,
@@ -70,31 +84,75 @@ PRODUCTS: dict[str, Product] = {
     p.code: p
     for p in (
         # 8 Dec 2020: Margaret Keenan, Coventry, the first dose after authorisation.
-        _product("EU/1/20/1528", "Comirnaty (Pfizer-BioNTech)", "ORG-100030215", MRNA,
-                 date(2020, 12, 8), 2, 21),
+        _product(
+            "EU/1/20/1528",
+            "Comirnaty (Pfizer-BioNTech)",
+            "ORG-100030215",
+            MRNA,
+            date(2020, 12, 8),
+            2,
+            21,
+        ),
         # 21 Dec 2020: first US doses after the FDA emergency authorisation of 18 Dec.
-        _product("EU/1/20/1507", "Spikevax (Moderna)", "ORG-100031184", MRNA,
-                 date(2020, 12, 21), 2, 28),
+        _product(
+            "EU/1/20/1507", "Spikevax (Moderna)", "ORG-100031184", MRNA, date(2020, 12, 21), 2, 28
+        ),
         # 4 Jan 2021: Brian Pinker, Oxford, the first Oxford-AstraZeneca dose.
-        _product("EU/1/21/1529", "Vaxzevria (AstraZeneca)", "ORG-100001699", VECTOR,
-                 date(2021, 1, 4), 2, 28),
+        _product(
+            "EU/1/21/1529",
+            "Vaxzevria (AstraZeneca)",
+            "ORG-100001699",
+            VECTOR,
+            date(2021, 1, 4),
+            2,
+            28,
+        ),
         # 16 Jan 2021: start of India's national vaccination drive.
-        _product("Covishield", "Covishield (AstraZeneca - Serum Institute of India)",
-                 "ORG-100001981", VECTOR, date(2021, 1, 16), 2, 28),
+        _product(
+            "Covishield",
+            "Covishield (AstraZeneca - Serum Institute of India)",
+            "ORG-100001981",
+            VECTOR,
+            date(2021, 1, 16),
+            2,
+            28,
+        ),
         # 22 Jul 2020: start of China's emergency-use programme (NHC, reported 22 Aug 2020).
-        _product("BBIBP-CorV", "Vero Cell (Sinopharm BBIBP-CorV)", "ORG-100020693",
-                 INACTIVATED, date(2020, 7, 22), 2, 21),
+        _product(
+            "BBIBP-CorV",
+            "Vero Cell (Sinopharm BBIBP-CorV)",
+            "ORG-100020693",
+            INACTIVATED,
+            date(2020, 7, 22),
+            2,
+            21,
+        ),
         # 11 Aug 2020: registration in Russia, with the first doses outside trials.
-        _product("Sputnik-V", "Sputnik V (Gamaleya)", "Gamaleya-Research-Institute", VECTOR,
-                 date(2020, 8, 11), 2, 21),
+        _product(
+            "Sputnik-V",
+            "Sputnik V (Gamaleya)",
+            "Gamaleya-Research-Institute",
+            VECTOR,
+            date(2020, 8, 11),
+            2,
+            21,
+        ),
         # May 2021: Cuba's intervention studies in health workers (EUA on 9 Jul 2021).
         _product("Abdala", "Abdala (CIGB)", "CIGB", PROTEIN, date(2021, 5, 1), 3, 14),
         # Hayat-Vax is BBIBP-CorV filled in the UAE: the same vaccine, so the same bound.
-        _product("Hayat-Vax", "Hayat-Vax (Julphar/Sinopharm)", "ORG-100023050", INACTIVATED,
-                 date(2020, 7, 22), 2, 21),
+        _product(
+            "Hayat-Vax",
+            "Hayat-Vax (Julphar/Sinopharm)",
+            "ORG-100023050",
+            INACTIVATED,
+            date(2020, 7, 22),
+            2,
+            21,
+        ),
         # 17 Feb 2021: South Africa's Sisonke study began vaccinating health workers.
-        _product("EU/1/20/1525", "Jcovden (Janssen)", "ORG-100001417", VECTOR,
-                 date(2021, 2, 17), 1, 0),
+        _product(
+            "EU/1/20/1525", "Jcovden (Janssen)", "ORG-100001417", VECTOR, date(2021, 2, 17), 1, 0
+        ),
     )
 }
 
@@ -137,13 +195,18 @@ _OTHERS: dict[str, tuple[str, str, int]] = {
 def _other(code: str) -> Product:
     manufacturer, prophylaxis, series = _OTHERS.get(code, ("", GENERIC, 2))
     entry = MEDICINAL_PRODUCTS[code]
-    return _product(code, entry["display"], manufacturer, prophylaxis, EARLIEST_USE, series,
-                    0 if series == 1 else DEFAULT_MIN_INTERVAL_DAYS)
+    return _product(
+        code,
+        entry["display"],
+        manufacturer,
+        prophylaxis,
+        EARLIEST_USE,
+        series,
+        0 if series == 1 else DEFAULT_MIN_INTERVAL_DAYS,
+    )
 
 
-_ALL: dict[str, Product] = {
-    code: PRODUCTS.get(code) or _other(code) for code in MEDICINAL_PRODUCTS
-}
+_ALL: dict[str, Product] = {code: PRODUCTS.get(code) or _other(code) for code in MEDICINAL_PRODUCTS}
 
 
 def all_products() -> list[Product]:

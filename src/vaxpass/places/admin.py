@@ -16,5 +16,13 @@ class FacilityAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "kind", "ward", "parent", "active", "official")
     list_filter = ("kind", "active", "official")
     search_fields = ("code", "name")
-    raw_id_fields = ("ward", "parent", "legacy_ward", "legacy_district", "legacy_province",
-                     "current_ward", "current_province", "created_by")
+    raw_id_fields = (
+        "ward",
+        "parent",
+        "legacy_ward",
+        "legacy_district",
+        "legacy_province",
+        "current_ward",
+        "current_province",
+        "created_by",
+    )

@@ -34,9 +34,7 @@ class Division(models.Model):
     )
     # Denormalised for roll-ups: the province of this unit in its own era, and today's
     # province (for a legacy unit: where most of its territory went).
-    province = models.ForeignKey(
-        "self", models.CASCADE, null=True, blank=True, related_name="+"
-    )
+    province = models.ForeignKey("self", models.CASCADE, null=True, blank=True, related_name="+")
     current_province = models.ForeignKey(
         "self", models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -71,7 +69,9 @@ class WardSuccession(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["legacy_ward", "current_ward"], name="succession_unique")
+            models.UniqueConstraint(
+                fields=["legacy_ward", "current_ward"], name="succession_unique"
+            )
         ]
 
 
@@ -92,11 +92,21 @@ class Located(models.Model):
     ward = models.ForeignKey(
         Division, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("ward")
     )
-    legacy_ward = models.ForeignKey(Division, models.PROTECT, null=True, blank=True, related_name="+")
-    legacy_district = models.ForeignKey(Division, models.PROTECT, null=True, blank=True, related_name="+")
-    legacy_province = models.ForeignKey(Division, models.PROTECT, null=True, blank=True, related_name="+")
-    current_ward = models.ForeignKey(Division, models.PROTECT, null=True, blank=True, related_name="+")
-    current_province = models.ForeignKey(Division, models.PROTECT, null=True, blank=True, related_name="+")
+    legacy_ward = models.ForeignKey(
+        Division, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    legacy_district = models.ForeignKey(
+        Division, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    legacy_province = models.ForeignKey(
+        Division, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    current_ward = models.ForeignKey(
+        Division, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    current_province = models.ForeignKey(
+        Division, models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         abstract = True
@@ -132,13 +142,18 @@ class Facility(Located):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=FacilityKind.choices)
     parent = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="teams",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="teams",
         verbose_name=_("parent facility"),
     )
     active = models.BooleanField(_("active"), default=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     official = models.BooleanField(
-        _("on the official list"), default=True,
+        _("on the official list"),
+        default=True,
         help_text=_("False for sites added in the field."),
     )
     created_by = models.ForeignKey(

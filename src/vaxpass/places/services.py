@@ -49,14 +49,15 @@ def location_path(ward: Division | None) -> dict[str, Division | None]:
 
 
 def find_ward(code: str, era: str | None = None) -> Division | None:
-    """A ward by official code; the current structure wins when both eras use the code."""
-    wards = Division.objects.filter(level=Level.WARD, code=code)
-    if era:
-        wards = wards.filter(era=era)
-    return wards.order_by("era").first()  # "current" sorts before "legacy"
+    """A ward by official code. Codes repeat across the two structures with different
+    meanings (legacy 00004 is Trúc Bạch, current 00004 is Ba Đình), so without an era the
+    current structure, the one people and staff use today, is meant."""
+    return Division.objects.filter(level=Level.WARD, code=code, era=era or Era.CURRENT).first()
 
 
-def search_facilities(query: str, within_qs: QuerySet[Facility] | None = None) -> QuerySet[Facility]:
+def search_facilities(
+    query: str, within_qs: QuerySet[Facility] | None = None
+) -> QuerySet[Facility]:
     """Every facility, open or closed, official or added in the field, stays findable."""
     qs = within_qs if within_qs is not None else Facility.objects.all()
     query = query.strip()
@@ -67,7 +68,12 @@ def search_facilities(query: str, within_qs: QuerySet[Facility] | None = None) -
 
 @transaction.atomic
 def add_field_site(
-    *, actor, name: str, kind: str, ward: Division, parent: Facility | None = None,
+    *,
+    actor,
+    name: str,
+    kind: str,
+    ward: Division,
+    parent: Facility | None = None,
     code: str | None = None,
 ) -> Facility:
     """A mobile team or temporary site added by staff in the field."""

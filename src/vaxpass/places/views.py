@@ -24,15 +24,25 @@ def add_site(request):
     user = request.user
     if user.role not in FACILITY_ROLES or not user.facility_id:
         raise PermissionDenied(_("Only facility staff add field sites."))
-    form = FieldSiteForm(request.POST or None, initial={"ward_code": user.facility.ward.code if user.facility.ward_id else ""})
+    form = FieldSiteForm(
+        request.POST or None,
+        initial={
+            "ward_code": user.facility.current_ward.code if user.facility.current_ward_id else ""
+        },
+    )
     if request.method == "POST" and form.is_valid():
         ward = find_ward(form.cleaned_data["ward_code"])
         if ward is None:
             form.add_error("ward_code", _("Unknown ward code."))
         else:
             try:
-                site = add_field_site(actor=user, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"],
-                                      ward=ward, parent=user.facility)
+                site = add_field_site(
+                    actor=user,
+                    name=form.cleaned_data["name"],
+                    kind=form.cleaned_data["kind"],
+                    ward=ward,
+                    parent=user.facility,
+                )
             except PlaceError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:

@@ -7,13 +7,28 @@ from vaxpass.records.models import AuditEntry, Dose, Person, Registration
 class PersonAdmin(admin.ModelAdmin):
     list_display = ("full_name", "birth_date", "citizen_id", "phone", "registry_id")
     search_fields = ("citizen_id", "search_name", "phone")
-    raw_id_fields = ("registration", "ward", "legacy_ward", "legacy_district", "legacy_province",
-                     "current_ward", "current_province")
+    raw_id_fields = (
+        "registration",
+        "ward",
+        "legacy_ward",
+        "legacy_district",
+        "legacy_province",
+        "current_ward",
+        "current_province",
+    )
 
 
 @admin.register(Dose)
 class DoseAdmin(admin.ModelAdmin):
-    list_display = ("given_on", "captured_name", "product", "dose_number", "facility", "status", "source")
+    list_display = (
+        "given_on",
+        "captured_name",
+        "product",
+        "dose_number",
+        "facility",
+        "status",
+        "source",
+    )
     list_filter = ("status", "source", "product")
     raw_id_fields = ("person", "facility", "captured_ward", "entered_by")
 

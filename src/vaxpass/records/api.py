@@ -5,7 +5,7 @@ from datetime import date
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from vaxpass.core.vaccines import all_products
@@ -21,22 +21,32 @@ MAX_BATCH = 5000
 
 class IdentityIn(Schema):
     full_name: str = Field(..., max_length=120, examples=["Nguyễn Thị Hoà"])
-    birth_date: str = Field(..., description="dd/mm/yyyy, yyyy-mm-dd or a year", examples=["04/03/1957"])
-    citizen_id: str = Field("", description="12-digit CCCD or 9-digit CMND", examples=["001157012345"])
+    birth_date: str = Field(
+        ..., description="dd/mm/yyyy, yyyy-mm-dd or a year", examples=["04/03/1957"]
+    )
+    citizen_id: str = Field(
+        "", description="12-digit CCCD or 9-digit CMND", examples=["001157012345"]
+    )
     sex: str = Field("", examples=["F"])
     phone: str = Field("", examples=["0912345678"])
     address: str = ""
-    ward_code: str = Field("", description="official ward code (either structure)")
+    ward_code: str = Field(
+        "", description="official code of the residence ward, current (2025) structure"
+    )
 
 
 class DoseIn(Schema):
     facility_code: str | None = Field(None, description="defaults to the caller's facility")
     person_id: int | None = Field(None, description="a person already known to vaxpass")
-    person: IdentityIn | None = Field(None, description="the identity as captured, when person_id is not given")
+    person: IdentityIn | None = Field(
+        None, description="the identity as captured, when person_id is not given"
+    )
     product: str = Field(..., examples=["EU/1/20/1528"])
     lot: str = ""
     given_on: date
-    dose_number: int | None = Field(None, ge=1, le=10, description="suggested from the history when omitted")
+    dose_number: int | None = Field(
+        None, ge=1, le=10, description="suggested from the history when omitted"
+    )
     override_reason: str = Field("", description="required to record despite warnings")
     idempotency_key: str | None = Field(None, max_length=80)
 
@@ -95,10 +105,14 @@ class ProductOut(Schema):
 
 
 def _error(error: RecordError):
-    return error.status, {"detail": str(error), "errors": [p.as_dict() for p in error.problems]}
+    return Status(
+        error.status, {"detail": str(error), "errors": [p.as_dict() for p in error.problems]}
+    )
 
 
-def _to_request(request: HttpRequest, data: DoseIn, facilities: dict, idempotency_header: str | None = None) -> DoseRequest:
+def _to_request(
+    request: HttpRequest, data: DoseIn, facilities: dict, idempotency_header: str | None = None
+) -> DoseRequest:
     user = request.auth
     code = data.facility_code or (user.facility.code if user.facility_id else None)
     if not code:
@@ -113,30 +127,54 @@ def _to_request(request: HttpRequest, data: DoseIn, facilities: dict, idempotenc
     if data.person_id is not None:
         person = people_in_scope(user).filter(pk=data.person_id).first()
         if person is None:
-            raise RecordError.one("person_id", "unknown_person", f"No person {data.person_id} in your scope.", status=404)
+            raise RecordError.one(
+                "person_id",
+                "unknown_person",
+                f"No person {data.person_id} in your scope.",
+                status=404,
+            )
     elif data.person is not None:
         ward = None
         if data.person.ward_code:
             ward = find_ward(data.person.ward_code)
             if ward is None:
-                raise RecordError.one("person.ward_code", "unknown_ward", f"Unknown ward {data.person.ward_code}.")
+                raise RecordError.one(
+                    "person.ward_code", "unknown_ward", f"Unknown ward {data.person.ward_code}."
+                )
         identity = Identity(
-            full_name=data.person.full_name, birth_date=data.person.birth_date,
-            citizen_id=data.person.citizen_id, sex=data.person.sex, phone=data.person.phone,
-            address=data.person.address, ward=ward,
+            full_name=data.person.full_name,
+            birth_date=data.person.birth_date,
+            citizen_id=data.person.citizen_id,
+            sex=data.person.sex,
+            phone=data.person.phone,
+            address=data.person.address,
+            ward=ward,
         )
     else:
         raise RecordError.one("person", "required", "Give person_id or person.")
     return DoseRequest(
-        facility=facility, product=data.product, given_on=data.given_on, lot=data.lot,
-        dose_number=data.dose_number, person=person, identity=identity,
+        facility=facility,
+        product=data.product,
+        given_on=data.given_on,
+        lot=data.lot,
+        dose_number=data.dose_number,
+        person=person,
+        identity=identity,
         override_reason=data.override_reason,
         idempotency_key=data.idempotency_key or idempotency_header,
     )
 
 
 @router.post(
-    "/doses", response={201: DoseOut, 200: DoseOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    "/doses",
+    response={
+        201: DoseOut,
+        200: DoseOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Record one dose",
     description="A retried request with the same idempotency key (body field or Idempotency-Key header) returns the dose already created, with status 200.",
 )
@@ -146,10 +184,12 @@ def create_dose(request: HttpRequest, data: DoseIn):
         result = record_dose(request.auth, dose_request)
     except RecordError as error:
         return _error(error)
-    return (201 if result.created else 200), result.dose
+    return Status(201 if result.created else 200, result.dose)
 
 
-@router.post("/doses/batch", response={200: BatchOut, 422: ErrorOut}, summary="Record a batch of doses")
+@router.post(
+    "/doses/batch", response={200: BatchOut, 422: ErrorOut}, summary="Record a batch of doses"
+)
 def create_doses(request: HttpRequest, data: BatchIn):
     facilities: dict[str, Facility] = {}
     prepared, rejected = [], []
@@ -157,24 +197,39 @@ def create_doses(request: HttpRequest, data: BatchIn):
         try:
             prepared.append((index, _to_request(request, item, facilities)))
         except RecordError as error:
-            rejected.append({"index": index, "status": "rejected", "errors": [p.as_dict() for p in error.problems]})
+            rejected.append(
+                {
+                    "index": index,
+                    "status": "rejected",
+                    "errors": [p.as_dict() for p in error.problems],
+                }
+            )
     results = record_doses(request.auth, [r for _, r in prepared])
     out = rejected + [
         {
-            "index": prepared[r.index][0], "status": r.status, "dose": r.dose,
+            "index": prepared[r.index][0],
+            "status": r.status,
+            "dose": r.dose,
             "errors": [p.as_dict() for p in r.problems] if r.problems else None,
         }
         for r in results
     ]
     out.sort(key=lambda r: r["index"])
-    counts = {s: sum(1 for r in out if r["status"] == s) for s in ("created", "existing", "rejected")}
-    return 200, {**counts, "results": out}
+    counts = {
+        s: sum(1 for r in out if r["status"] == s) for s in ("created", "existing", "rejected")
+    }
+    return Status(200, {**counts, "results": out})
 
 
 @router.get("/doses", response=list[DoseOut], summary="Doses in your scope, newest first")
 @paginate
-def list_doses(request: HttpRequest, facility_code: str | None = None, status: str | None = None,
-               given_from: date | None = None, given_to: date | None = None):
+def list_doses(
+    request: HttpRequest,
+    facility_code: str | None = None,
+    status: str | None = None,
+    given_from: date | None = None,
+    given_to: date | None = None,
+):
     qs = doses_in_scope(request.auth).select_related("facility").order_by("-given_on", "-id")
     if facility_code:
         qs = qs.filter(facility__in=facilities_in_scope(request.auth).filter(code=facility_code))

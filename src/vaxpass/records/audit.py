@@ -66,8 +66,12 @@ def _after_save(sender, instance, created, **kwargs) -> None:
     if before == after:
         return
     AuditEntry.objects.create(
-        actor=current_actor(), action="create" if created else "update",
-        model=sender._meta.label, object_id=str(instance.pk), before=before, after=after,
+        actor=current_actor(),
+        action="create" if created else "update",
+        model=sender._meta.label,
+        object_id=str(instance.pk),
+        before=before,
+        after=after,
     )
 
 
@@ -75,8 +79,12 @@ def _after_delete(sender, instance, **kwargs) -> None:
     from vaxpass.records.models import AuditEntry
 
     AuditEntry.objects.create(
-        actor=current_actor(), action="delete", model=sender._meta.label,
-        object_id=str(instance.pk), before=snapshot(instance), after=None,
+        actor=current_actor(),
+        action="delete",
+        model=sender._meta.label,
+        object_id=str(instance.pk),
+        before=snapshot(instance),
+        after=None,
     )
 
 
@@ -87,8 +95,12 @@ def record_bulk(instances: Iterable[Model], *, actor=None, action: str = "create
     who = actor if actor is not None else current_actor()
     entries = [
         AuditEntry(
-            actor=who, action=action, model=obj._meta.label, object_id=str(obj.pk),
-            before=None, after=snapshot(obj),
+            actor=who,
+            action=action,
+            model=obj._meta.label,
+            object_id=str(obj.pk),
+            before=None,
+            after=snapshot(obj),
         )
         for obj in instances
     ]

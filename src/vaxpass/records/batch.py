@@ -33,16 +33,22 @@ class BatchItemResult:
     problems: list[Problem] | None = None
 
 
-def record_doses(actor: User, requests: list[DoseRequest], *, today: date | None = None) -> list[BatchItemResult]:
+def record_doses(
+    actor: User, requests: list[DoseRequest], *, today: date | None = None
+) -> list[BatchItemResult]:
     """Each item is created, recognised as already created (same idempotency key), or
     rejected with its problems; rejected items do not stop the others."""
     today = today or timezone.localdate()
     results: list[BatchItemResult | None] = [None] * len(requests)
     keys = [r.idempotency_key for r in requests if r.idempotency_key]
-    existing = {
-        d.idempotency_key: d
-        for d in Dose.objects.filter(entered_by=actor, idempotency_key__in=keys)
-    } if keys else {}
+    existing = (
+        {
+            d.idempotency_key: d
+            for d in Dose.objects.filter(entered_by=actor, idempotency_key__in=keys)
+        }
+        if keys
+        else {}
+    )
     cleaned: dict[int, CleanIdentity | None] = {}
     seen_keys: set[str] = set()
     scope_ok: dict[int, bool] = {}
@@ -52,8 +58,17 @@ def record_doses(actor: User, requests: list[DoseRequest], *, today: date | None
             results[index] = BatchItemResult(index, "existing", existing[key])
             continue
         if key and key in seen_keys:
-            results[index] = BatchItemResult(index, "rejected", problems=[Problem(
-                "idempotency_key", "duplicate_in_batch", "This idempotency key appears twice in the batch.")])
+            results[index] = BatchItemResult(
+                index,
+                "rejected",
+                problems=[
+                    Problem(
+                        "idempotency_key",
+                        "duplicate_in_batch",
+                        "This idempotency key appears twice in the batch.",
+                    )
+                ],
+            )
             continue
         if key:
             seen_keys.add(key)
@@ -74,7 +89,9 @@ def record_doses(actor: User, requests: list[DoseRequest], *, today: date | None
             person = people[index]
             history = histories[person.pk]
             number = request.dose_number or rules.suggest_dose_number(history, request.given_on)
-            facts = rules.DoseFacts(request.product, request.given_on, number, request.facility.code)
+            facts = rules.DoseFacts(
+                request.product, request.given_on, number, request.facility.code
+            )
             issues = rules.check_dose(facts, history, today=today)
             errors = [_issue_problem(i) for i in rules.blocking(issues)]
             warnings = [_issue_problem(i) for i in rules.warnings(issues)]
@@ -86,20 +103,31 @@ def record_doses(actor: User, requests: list[DoseRequest], *, today: date | None
             identity = request.identity
             dose = Dose(
                 person=person,
-                captured_citizen_id=(identity.citizen_id if identity else person.citizen_id).strip()[:20],
+                captured_citizen_id=(
+                    identity.citizen_id if identity else person.citizen_id
+                ).strip()[:20],
                 captured_name=(identity.full_name if identity else person.full_name).strip()[:120],
-                captured_birth_date=(identity.birth_date if identity else person.birth_date).strip()[:10],
+                captured_birth_date=(
+                    identity.birth_date if identity else person.birth_date
+                ).strip()[:10],
                 captured_sex=clean.sex if clean else person.sex,
                 captured_phone=(identity.phone if identity else person.phone).strip()[:15],
                 captured_address=(identity.address if identity else person.address).strip()[:250],
                 captured_ward=identity.ward if identity else person.ward,
-                product=request.product, lot=request.lot.strip(), given_on=request.given_on,
-                dose_number=number, facility=request.facility, entered_by=actor,
-                source=request.source, flags=[w.code for w in warnings],
+                product=request.product,
+                lot=request.lot.strip(),
+                given_on=request.given_on,
+                dose_number=number,
+                facility=request.facility,
+                entered_by=actor,
+                source=request.source,
+                flags=[w.code for w in warnings],
                 override_reason=request.override_reason.strip() if warnings else "",
                 idempotency_key=request.idempotency_key or None,
             )
-            history.append(rules.DoseFacts(request.product, request.given_on, number, request.facility.code))
+            history.append(
+                rules.DoseFacts(request.product, request.given_on, number, request.facility.code)
+            )
             new_doses.append(dose)
             results[index] = BatchItemResult(index, "created", dose)
         Dose.objects.bulk_create(new_doses, batch_size=1000)
@@ -107,13 +135,17 @@ def record_doses(actor: User, requests: list[DoseRequest], *, today: date | None
     return [r for r in results if r is not None]
 
 
-def _resolve_people(requests: list[DoseRequest], cleaned: dict[int, CleanIdentity | None]) -> dict[int, Person]:
+def _resolve_people(
+    requests: list[DoseRequest], cleaned: dict[int, CleanIdentity | None]
+) -> dict[int, Person]:
     people: dict[int, Person] = {}
     ids = {c.citizen_id for c in cleaned.values() if c and c.citizen_id}
     olds = {c.old_id_number for c in cleaned.values() if c and c.old_id_number}
     known: dict[str, Person] = {}
     if ids or olds:
-        for person in Person.objects.filter(Q(citizen_id__in=ids) | Q(old_id_number__in=olds)).order_by("-id"):
+        for person in Person.objects.filter(
+            Q(citizen_id__in=ids) | Q(old_id_number__in=olds)
+        ).order_by("-id"):
             for key in (person.citizen_id, person.old_id_number):
                 if key:
                     known[key] = person  # ordered newest first, so the oldest wins
@@ -128,9 +160,13 @@ def _resolve_people(requests: list[DoseRequest], cleaned: dict[int, CleanIdentit
             people[index] = known[key]
             continue
         person = Person(
-            citizen_id=clean.citizen_id, old_id_number=clean.old_id_number,
-            full_name=clean.full_name, search_name=_search_name(clean.full_name),
-            birth_date=clean.birth_date, sex=clean.sex, phone=clean.phone,
+            citizen_id=clean.citizen_id,
+            old_id_number=clean.old_id_number,
+            full_name=clean.full_name,
+            search_name=_search_name(clean.full_name),
+            birth_date=clean.birth_date,
+            sex=clean.sex,
+            phone=clean.phone,
             address=request.identity.address.strip(),
         )
         person.place_in(request.identity.ward)

@@ -22,7 +22,9 @@ def _busiest_stations():
     """The two busiest health stations in two different provinces."""
     stations = (
         Facility.objects.filter(kind=FacilityKind.HEALTH_STATION, active=True)
-        .annotate(n=Count("doses")).order_by("-n", "code").select_related("legacy_province", "current_province")
+        .annotate(n=Count("doses"))
+        .order_by("-n", "code")
+        .select_related("legacy_province", "current_province")
     )
     chosen: list[Facility] = []
     for station in stations.iterator():
@@ -51,9 +53,14 @@ def create_demo_accounts() -> tuple[list[DemoAccount], str]:
     for username, role, scope in specs:
         user, _ = User.objects.update_or_create(
             username=username,
-            defaults={"role": role, "facility": scope.get("facility"), "division": scope.get("division"),
-                      "is_staff": role == Role.NATIONAL_ADMIN, "is_superuser": role == Role.NATIONAL_ADMIN,
-                      "first_name": username.split("_")[0].capitalize()},
+            defaults={
+                "role": role,
+                "facility": scope.get("facility"),
+                "division": scope.get("division"),
+                "is_staff": role == Role.NATIONAL_ADMIN,
+                "is_superuser": role == Role.NATIONAL_ADMIN,
+                "first_name": username.split("_")[0].capitalize(),
+            },
         )
         user.full_clean(exclude=["password"])
         user.set_password(DEMO_PASSWORD)

@@ -25,11 +25,20 @@ class Registration(models.Model):
 
     phone = models.CharField(_("contact phone"), max_length=15, db_index=True)
     channel = models.CharField(
-        max_length=10, choices=[("portal", _("registration portal")), ("facility", _("at a facility")), ("import", _("import"))],
+        max_length=10,
+        choices=[
+            ("portal", _("registration portal")),
+            ("facility", _("at a facility")),
+            ("import", _("import")),
+        ],
         default="facility",
     )
     facility = models.ForeignKey(
-        Facility, models.SET_NULL, null=True, blank=True, related_name="registrations",
+        Facility,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
         verbose_name=_("chosen vaccination site"),
     )
     created_by = models.ForeignKey(
@@ -57,7 +66,10 @@ class Person(Located):
     phone = models.CharField(_("phone"), max_length=15, blank=True, db_index=True)
     address = models.CharField(_("address"), max_length=250, blank=True)
     registry_id = models.CharField(
-        _("registry person"), max_length=12, blank=True, db_index=True,
+        _("registry person"),
+        max_length=12,
+        blank=True,
+        db_index=True,
         help_text=_("Citizen ID of the population-registry person this person is linked to."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -91,19 +103,25 @@ class Dose(models.Model):
     captured_sex = models.CharField(max_length=1, blank=True)
     captured_phone = models.CharField(max_length=15, blank=True)
     captured_address = models.CharField(max_length=250, blank=True)
-    captured_ward = models.ForeignKey(Division, models.PROTECT, null=True, blank=True, related_name="+")
+    captured_ward = models.ForeignKey(
+        Division, models.PROTECT, null=True, blank=True, related_name="+"
+    )
     registry_id = models.CharField(max_length=12, blank=True, db_index=True)
 
     product = models.CharField(_("vaccine product"), max_length=40)
     lot = models.CharField(_("lot"), max_length=40, blank=True)
     given_on = models.DateField(_("date given"))
     dose_number = models.PositiveSmallIntegerField(_("dose number"))
-    facility = models.ForeignKey(Facility, models.PROTECT, related_name="doses", verbose_name=_("facility"))
+    facility = models.ForeignKey(
+        Facility, models.PROTECT, related_name="doses", verbose_name=_("facility")
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     source = models.CharField(max_length=6, choices=DoseSource.choices, default=DoseSource.LIVE)
-    status = models.CharField(max_length=10, choices=DoseStatus.choices, default=DoseStatus.RECORDED)
+    status = models.CharField(
+        max_length=10, choices=DoseStatus.choices, default=DoseStatus.RECORDED
+    )
     flags = models.JSONField(default=list, blank=True)
     override_reason = models.CharField(max_length=250, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
@@ -134,7 +152,11 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.DO_NOTHING, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
         db_constraint=False,
     )
     action = models.CharField(max_length=10)  # create, update, delete

@@ -15,7 +15,9 @@ def _registry_for(url: str) -> SqlRegistry:
     if url.startswith("schema:"):
         # A schema of the main PostgreSQL database, through Django's own connection.
         return SqlRegistry(
-            lambda: connection, dialect="postgresql", schema=url.removeprefix("schema:"),
+            lambda: connection,
+            dialect="postgresql",
+            schema=url.removeprefix("schema:"),
             shared=True,
         )
     if url.startswith(("postgres://", "postgresql://")):

@@ -12,23 +12,31 @@ from vaxpass.records.models import Dose, Person
 
 
 def _nation(user: User) -> bool:
-    return user.is_active and (user.role in NATION_ROLES or (user.is_superuser and not user.role))
+    return user.role in NATION_ROLES or (user.is_superuser and not user.role)
 
 
 def facilities_in_scope(user: User) -> QuerySet[Facility]:
     qs = Facility.objects.all()
+    if not user.is_active:
+        return qs.none()
     if _nation(user):
         return qs
     if user.role in FACILITY_ROLES and user.facility_id:
         # A facility's scope covers its own mobile teams and temporary sites.
         return qs.filter(Q(pk=user.facility_id) | Q(parent_id=user.facility_id))
-    if user.division_id and user.role in (Role.DISTRICT_MANAGER, Role.PROVINCE_MANAGER, Role.WARD_POLICE):
+    if user.division_id and user.role in (
+        Role.DISTRICT_MANAGER,
+        Role.PROVINCE_MANAGER,
+        Role.WARD_POLICE,
+    ):
         return qs.filter(within(user.division))
     return qs.none()
 
 
 def doses_in_scope(user: User) -> QuerySet[Dose]:
     qs = Dose.objects.all()
+    if not user.is_active:
+        return qs.none()
     if _nation(user):
         return qs
     if user.role == Role.WARD_POLICE and user.division_id:
@@ -41,6 +49,8 @@ def doses_in_scope(user: User) -> QuerySet[Dose]:
 
 def people_in_scope(user: User) -> QuerySet[Person]:
     qs = Person.objects.all()
+    if not user.is_active:
+        return qs.none()
     if _nation(user):
         return qs
     if user.role == Role.WARD_POLICE and user.division_id:

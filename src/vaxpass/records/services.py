@@ -38,7 +38,12 @@ class Problem:
     severity: str = "error"
 
     def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "code": self.code, "message": self.message, "severity": self.severity}
+        return {
+            "field": self.field,
+            "code": self.code,
+            "message": self.message,
+            "severity": self.severity,
+        }
 
 
 class RecordError(Exception):
@@ -125,8 +130,12 @@ def clean_identity(identity: Identity, *, today: date | None = None) -> CleanIde
 
 @transaction.atomic
 def register_people(
-    *, actor: User | None, phone: str, people: Sequence[Identity],
-    facility: Facility | None = None, channel: str = "facility",
+    *,
+    actor: User | None,
+    phone: str,
+    people: Sequence[Identity],
+    facility: Facility | None = None,
+    channel: str = "facility",
 ) -> Registration:
     """One registration for several people under one contact phone."""
     if not people:
@@ -143,14 +152,22 @@ def register_people(
             try:
                 clean = clean_identity(identity)
             except RecordError as error:
-                raise RecordError([
-                    Problem(f"people[{index}].{p.field}", p.code, p.message) for p in error.problems
-                ]) from error
+                raise RecordError(
+                    [
+                        Problem(f"people[{index}].{p.field}", p.code, p.message)
+                        for p in error.problems
+                    ]
+                ) from error
             person = Person(
-                registration=registration, citizen_id=clean.citizen_id,
-                old_id_number=clean.old_id_number, full_name=clean.full_name,
-                search_name=_search_name(clean.full_name), birth_date=clean.birth_date,
-                sex=clean.sex, phone=clean.phone or contact, address=identity.address.strip(),
+                registration=registration,
+                citizen_id=clean.citizen_id,
+                old_id_number=clean.old_id_number,
+                full_name=clean.full_name,
+                search_name=_search_name(clean.full_name),
+                birth_date=clean.birth_date,
+                sex=clean.sex,
+                phone=clean.phone or contact,
+                address=identity.address.strip(),
             )
             person.place_in(identity.ward)
             person.save()
@@ -171,7 +188,11 @@ def find_people(user: User, query: str) -> QuerySet[Person]:
     digits = "".join(ch for ch in text if ch.isdigit())
     if not text:
         return qs.none()
-    if digits and len(digits) >= 9 and len(digits) == len(text.replace(" ", "").replace(".", "").replace("+", "")):
+    if (
+        digits
+        and len(digits) >= 9
+        and len(digits) == len(text.replace(" ", "").replace(".", "").replace("+", ""))
+    ):
         ids = {digits}
         try:
             normalized = normalize_citizen_id(digits)
@@ -185,8 +206,10 @@ def find_people(user: User, query: str) -> QuerySet[Person]:
         except IdentityError:
             pass
         qs = qs.filter(
-            Q(citizen_id__in=ids) | Q(old_id_number__in=ids)
-            | Q(phone__in=phones) | Q(registration__phone__in=phones)
+            Q(citizen_id__in=ids)
+            | Q(old_id_number__in=ids)
+            | Q(phone__in=phones)
+            | Q(registration__phone__in=phones)
         )
     else:
         qs = qs.filter(search_name__contains=_search_name(text))
@@ -199,8 +222,11 @@ def dose_history(person: Person, exclude: Dose | None = None) -> list[rules.Dose
         doses = doses.exclude(pk=exclude.pk)
     return [
         rules.DoseFacts(
-            product=d.product, given_on=d.given_on, dose_number=d.dose_number,
-            facility=d.facility.code, ref=str(d.pk),
+            product=d.product,
+            given_on=d.given_on,
+            dose_number=d.dose_number,
+            facility=d.facility.code,
+            ref=str(d.pk),
         )
         for d in doses
     ]
@@ -240,17 +266,22 @@ def _issue_problem(issue: rules.Issue) -> Problem:
 def _replay(actor: User, request: DoseRequest) -> Dose | None:
     if not request.idempotency_key:
         return None
-    existing = Dose.objects.filter(entered_by=actor, idempotency_key=request.idempotency_key).first()
+    existing = Dose.objects.filter(
+        entered_by=actor, idempotency_key=request.idempotency_key
+    ).first()
     if existing is None:
         return None
     same = (
-        existing.facility_id == request.facility.pk and existing.product == request.product
+        existing.facility_id == request.facility.pk
+        and existing.product == request.product
         and existing.given_on == request.given_on
     )
     if not same:
         raise RecordError.one(
-            "idempotency_key", "key_reused",
-            _("This idempotency key was already used for a different dose."), status=409,
+            "idempotency_key",
+            "key_reused",
+            _("This idempotency key was already used for a different dose."),
+            status=409,
         )
     return existing
 
@@ -262,15 +293,25 @@ def _resolve_person(actor: User, request: DoseRequest, clean: CleanIdentity | No
     if clean.citizen_id or clean.old_id_number:
         # The same ID card seen anywhere is the same person record; whoever records a dose
         # for it needs no read access to where it was seen before.
-        match = Person.objects.filter(
-            Q(citizen_id=clean.citizen_id) if clean.citizen_id else Q(old_id_number=clean.old_id_number)
-        ).order_by("id").first()
+        match = (
+            Person.objects.filter(
+                Q(citizen_id=clean.citizen_id)
+                if clean.citizen_id
+                else Q(old_id_number=clean.old_id_number)
+            )
+            .order_by("id")
+            .first()
+        )
         if match is not None:
             return match
     person = Person(
-        citizen_id=clean.citizen_id, old_id_number=clean.old_id_number,
-        full_name=clean.full_name, search_name=_search_name(clean.full_name),
-        birth_date=clean.birth_date, sex=clean.sex, phone=clean.phone,
+        citizen_id=clean.citizen_id,
+        old_id_number=clean.old_id_number,
+        full_name=clean.full_name,
+        search_name=_search_name(clean.full_name),
+        birth_date=clean.birth_date,
+        sex=clean.sex,
+        phone=clean.phone,
         address=request.identity.address.strip(),
     )
     person.place_in(request.identity.ward)
@@ -281,7 +322,8 @@ def _resolve_person(actor: User, request: DoseRequest, clean: CleanIdentity | No
 def check_scope(actor: User, facility: Facility) -> None:
     if not can_record_at(actor, facility):
         raise RecordError.one(
-            "facility", "out_of_scope",
+            "facility",
+            "out_of_scope",
             _("You cannot record doses at facility %(code)s.") % {"code": facility.code},
             status=403,
         )
@@ -293,10 +335,15 @@ def check_item(request: DoseRequest, *, today: date) -> CleanIdentity | None:
         raise RecordError.one("person", "required", _("Choose a person or give their identity."))
     if get_product(request.product) is None:
         raise RecordError.one(
-            "product", "unknown_product",
+            "product",
+            "unknown_product",
             _("Unknown vaccine product %(code)s.") % {"code": request.product},
         )
-    return clean_identity(request.identity, today=today) if request.identity and request.person is None else None
+    return (
+        clean_identity(request.identity, today=today)
+        if request.identity and request.person is None
+        else None
+    )
 
 
 def check_request(actor: User, request: DoseRequest, *, today: date) -> CleanIdentity | None:
@@ -318,7 +365,9 @@ def record_dose(actor: User, request: DoseRequest, *, today: date | None = None)
         history = dose_history(person)
         number = request.dose_number or rules.suggest_dose_number(history, request.given_on)
         facts = rules.DoseFacts(
-            product=request.product, given_on=request.given_on, dose_number=number,
+            product=request.product,
+            given_on=request.given_on,
+            dose_number=number,
             facility=request.facility.code,
         )
         issues = rules.check_dose(facts, history, today=today)
@@ -327,23 +376,39 @@ def record_dose(actor: User, request: DoseRequest, *, today: date | None = None)
         if errors:
             raise RecordError(errors)
         if warnings and not request.override_reason.strip():
-            raise RecordError(warnings + [Problem(
-                "override_reason", "reason_required",
-                _("Give a reason to record this dose despite the warnings."), "error",
-            )])
+            raise RecordError(
+                warnings
+                + [
+                    Problem(
+                        "override_reason",
+                        "reason_required",
+                        _("Give a reason to record this dose despite the warnings."),
+                        "error",
+                    )
+                ]
+            )
         identity = request.identity
         dose = Dose(
             person=person,
-            captured_citizen_id=(identity.citizen_id if identity else person.citizen_id or person.old_id_number).strip()[:20],
+            captured_citizen_id=(
+                identity.citizen_id if identity else person.citizen_id or person.old_id_number
+            ).strip()[:20],
             captured_name=(identity.full_name if identity else person.full_name).strip()[:120],
-            captured_birth_date=(identity.birth_date if identity else person.birth_date).strip()[:10],
+            captured_birth_date=(identity.birth_date if identity else person.birth_date).strip()[
+                :10
+            ],
             captured_sex=(clean.sex if clean else person.sex),
             captured_phone=(identity.phone if identity else person.phone).strip()[:15],
             captured_address=(identity.address if identity else person.address).strip()[:250],
             captured_ward=identity.ward if identity else person.ward,
-            product=request.product, lot=request.lot.strip(), given_on=request.given_on,
-            dose_number=number, facility=request.facility, entered_by=actor,
-            source=request.source, flags=[w.code for w in warnings],
+            product=request.product,
+            lot=request.lot.strip(),
+            given_on=request.given_on,
+            dose_number=number,
+            facility=request.facility,
+            entered_by=actor,
+            source=request.source,
+            flags=[w.code for w in warnings],
             override_reason=request.override_reason.strip() if warnings else "",
             idempotency_key=request.idempotency_key or None,
         )

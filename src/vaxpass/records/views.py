@@ -49,7 +49,10 @@ def home(request):
     else:
         context["facilities"] = (
             facilities_in_scope(user)
-            .annotate(n_doses=Count("doses"), n_recorded=Count("doses", filter=Q(doses__status=DoseStatus.RECORDED)))
+            .annotate(
+                n_doses=Count("doses"),
+                n_recorded=Count("doses", filter=Q(doses__status=DoseStatus.RECORDED)),
+            )
             .order_by("-n_doses", "code")[:25]
         )
     return render(request, f"records/home_{_home_kind(user)}.html", context)
@@ -82,38 +85,71 @@ def record(request, person_id: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                result = record_dose(user, DoseRequest(
-                    facility=user.facility, product=data["product"], lot=data["lot"],
-                    given_on=data["given_on"], dose_number=data["dose_number"], person=person,
-                    override_reason=data["override_reason"],
-                ))
+                result = record_dose(
+                    user,
+                    DoseRequest(
+                        facility=user.facility,
+                        product=data["product"],
+                        lot=data["lot"],
+                        given_on=data["given_on"],
+                        dose_number=data["dose_number"],
+                        person=person,
+                        override_reason=data["override_reason"],
+                    ),
+                )
             except RecordError as error:
                 for problem in error.problems:
                     if problem.severity == "warning":
                         warnings.append(problem)
                     else:
-                        form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+                        form.add_error(
+                            problem.field if problem.field in form.fields else None, problem.message
+                        )
             else:
-                messages.success(request, _("Dose %(n)s of %(product)s recorded for %(name)s.") % {
-                    "n": result.dose.dose_number, "product": PRODUCTS[result.dose.product].vn_name,
-                    "name": person.full_name,
-                })
+                messages.success(
+                    request,
+                    _("Dose %(n)s of %(product)s recorded for %(name)s.")
+                    % {
+                        "n": result.dose.dose_number,
+                        "product": PRODUCTS[result.dose.product].vn_name,
+                        "name": person.full_name,
+                    },
+                )
                 return redirect("records:find")
     else:
-        last_lot = doses_in_scope(user).filter(facility=user.facility).order_by("-id").values_list("product", "lot").first()
-        form = DoseForm(initial={
-            "dose_number": suggest_dose_number(person),
-            "product": last_lot[0] if last_lot else "",
-            "lot": last_lot[1] if last_lot else "",
-        })
+        last_lot = (
+            doses_in_scope(user)
+            .filter(facility=user.facility)
+            .order_by("-id")
+            .values_list("product", "lot")
+            .first()
+        )
+        form = DoseForm(
+            initial={
+                "dose_number": suggest_dose_number(person),
+                "product": last_lot[0] if last_lot else "",
+                "lot": last_lot[1] if last_lot else "",
+            }
+        )
     household = []
     if person.registration_id:
-        household = people_in_scope(user).filter(registration_id=person.registration_id).exclude(pk=person.pk)
-    return render(request, "records/record.html", {
-        "person": person, "form": form, "warnings": warnings, "household": household,
-        "history": person.doses.select_related("facility").order_by("given_on"),
-        "history_facts": dose_history(person),
-    })
+        household = (
+            people_in_scope(user)
+            .filter(registration_id=person.registration_id)
+            .exclude(pk=person.pk)
+        )
+    return render(
+        request,
+        "records/record.html",
+        {
+            "person": person,
+            "form": form,
+            "warnings": warnings,
+            "household": household,
+            "history": person.doses.select_related("facility").order_by("given_on"),
+            "history_facts": dose_history(person),
+        },
+    )
 
 
 @login_required
@@ -125,28 +161,40 @@ def register(request):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         people = [
             Identity(**{k: v for k, v in f.cleaned_data.items()}, ward=user.facility.ward)
-            for f in formset if f.cleaned_data
+            for f in formset
+            if f.cleaned_data
         ]
         try:
-            registration = register_people(actor=user, phone=form.cleaned_data["phone"], people=people,
-                                           facility=user.facility)
+            registration = register_people(
+                actor=user, phone=form.cleaned_data["phone"], people=people, facility=user.facility
+            )
         except RecordError as error:
             for problem in error.problems:
                 form.add_error(None, f"{problem.field}: {problem.message}")
         else:
             first = registration.people.order_by("id").first()
-            messages.success(request, _("%(n)s people registered under %(phone)s.") % {
-                "n": registration.people.count(), "phone": registration.phone})
+            messages.success(
+                request,
+                _("%(n)s people registered under %(phone)s.")
+                % {"n": registration.people.count(), "phone": registration.phone},
+            )
             return redirect("records:record", person_id=first.pk)
     return render(request, "records/register.html", {"form": form, "formset": formset})
 
 
 @login_required
 def dose_list(request):
-    qs = doses_in_scope(request.user).select_related("facility", "person").order_by("-given_on", "-id")
+    qs = (
+        doses_in_scope(request.user)
+        .select_related("facility", "person")
+        .order_by("-given_on", "-id")
+    )
     status = request.GET.get("status")
     if status in DoseStatus.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "records/doses.html", {"page": page, "status": status,
-                                                  "statuses": DoseStatus.choices, "products": PRODUCTS})
+    return render(
+        request,
+        "records/doses.html",
+        {"page": page, "status": status, "statuses": DoseStatus.choices, "products": PRODUCTS},
+    )

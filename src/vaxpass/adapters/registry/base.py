@@ -23,7 +23,11 @@ class PopulationRegistry(Protocol):
         """Many at once, keyed by the ID asked for; unknown IDs are absent."""
 
     def search(
-        self, *, name: str, birth_date: str | None = None, ward_code: str | None = None,
+        self,
+        *,
+        name: str,
+        birth_date: str | None = None,
+        ward_code: str | None = None,
         limit: int = 20,
     ) -> list[RegistryPerson]:
         """People whose name matches ignoring accents and case, optionally narrowed by

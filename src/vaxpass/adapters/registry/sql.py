@@ -12,8 +12,14 @@ from vaxpass.adapters.registry.base import RegistryPerson
 from vaxpass.core.identity import name_key
 
 REGISTRY_COLUMNS = (
-    "citizen_id", "old_id_number", "full_name", "birth_date", "sex", "ward_code",
-    "household_id", "phone",
+    "citizen_id",
+    "old_id_number",
+    "full_name",
+    "birth_date",
+    "sex",
+    "ward_code",
+    "household_id",
+    "phone",
 )
 _SELECT = ", ".join(REGISTRY_COLUMNS)
 
@@ -24,7 +30,11 @@ class SqlRegistry:
     neither commits nor closes it and joins the caller's transaction."""
 
     def __init__(
-        self, connect: Callable[[], Any], *, dialect: str, schema: str | None = None,
+        self,
+        connect: Callable[[], Any],
+        *,
+        dialect: str,
+        schema: str | None = None,
         shared: bool = False,
     ):
         self._connect = connect
@@ -62,19 +72,27 @@ class SqlRegistry:
         with self._cursor() as cur:
             if self.schema:
                 cur.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-            cur.execute(self._sql(
-                "CREATE TABLE IF NOT EXISTS {table} (citizen_id VARCHAR(12) PRIMARY KEY,"
-                " old_id_number VARCHAR(9) NOT NULL, full_name VARCHAR(120) NOT NULL,"
-                " name_key VARCHAR(120) NOT NULL, birth_date VARCHAR(10) NOT NULL,"
-                " sex CHAR(1) NOT NULL, ward_code VARCHAR(8) NOT NULL,"
-                " household_id VARCHAR(20) NOT NULL, phone VARCHAR(15) NOT NULL)"
-            ))
+            cur.execute(
+                self._sql(
+                    "CREATE TABLE IF NOT EXISTS {table} (citizen_id VARCHAR(12) PRIMARY KEY,"
+                    " old_id_number VARCHAR(9) NOT NULL, full_name VARCHAR(120) NOT NULL,"
+                    " name_key VARCHAR(120) NOT NULL, birth_date VARCHAR(10) NOT NULL,"
+                    " sex CHAR(1) NOT NULL, ward_code VARCHAR(8) NOT NULL,"
+                    " household_id VARCHAR(20) NOT NULL, phone VARCHAR(15) NOT NULL)"
+                )
+            )
             prefix = f"{self.schema}." if self.schema and self.dialect == "sqlite" else ""
-            for column in ("old_id_number", "name_key, birth_date", "ward_code", "phone", "household_id"):
+            for column in (
+                "old_id_number",
+                "name_key, birth_date",
+                "ward_code",
+                "phone",
+                "household_id",
+            ):
                 index = "registry_person_" + column.replace(", ", "_")
-                cur.execute(self._sql(
-                    f"CREATE INDEX IF NOT EXISTS {prefix}{index} ON {{table}} ({column})"
-                ))
+                cur.execute(
+                    self._sql(f"CREATE INDEX IF NOT EXISTS {prefix}{index} ON {{table}} ({column})")
+                )
 
     def load_csv(self, path: str | Path, *, replace: bool = True, progress=None) -> int:
         """Load a registry export (CSV with REGISTRY_COLUMNS as header), streaming."""
@@ -92,7 +110,9 @@ class SqlRegistry:
         values = [record[c] or "" for c in REGISTRY_COLUMNS]
         return (*values[:3], name_key(values[2]), *values[3:])
 
-    def load_rows(self, rows: Iterable[tuple[str, ...]], *, replace: bool = True, progress=None) -> int:
+    def load_rows(
+        self, rows: Iterable[tuple[str, ...]], *, replace: bool = True, progress=None
+    ) -> int:
         count = 0
         columns = "citizen_id, old_id_number, full_name, name_key, birth_date, sex, ward_code, household_id, phone"
         with self._cursor() as cur:
@@ -106,7 +126,9 @@ class SqlRegistry:
                         if progress and count % 10000 == 0:
                             progress(10000)
             else:
-                insert = self._sql(f"INSERT INTO {{table}} ({columns}) VALUES ({', '.join(['%s'] * 9)})")
+                insert = self._sql(
+                    f"INSERT INTO {{table}} ({columns}) VALUES ({', '.join(['%s'] * 9)})"
+                )
                 iterator = iter(rows)
                 while chunk := list(islice(iterator, 10000)):
                     cur.executemany(insert, chunk)
@@ -121,7 +143,9 @@ class SqlRegistry:
     def get(self, citizen_id: str) -> RegistryPerson | None:
         column = "old_id_number" if len(citizen_id) == 9 else "citizen_id"
         with self._cursor() as cur:
-            cur.execute(self._sql(f"SELECT {_SELECT} FROM {{table}} WHERE {column} = %s"), [citizen_id])
+            cur.execute(
+                self._sql(f"SELECT {_SELECT} FROM {{table}} WHERE {column} = %s"), [citizen_id]
+            )
             people = self._people(cur)
         return people[0] if people else None
 
@@ -133,7 +157,9 @@ class SqlRegistry:
                 chunk = wanted[start : start + 500]
                 marks = ", ".join(["%s"] * len(chunk))
                 cur.execute(
-                    self._sql(f"SELECT {_SELECT} FROM {{table}} WHERE citizen_id IN ({marks}) OR old_id_number IN ({marks})"),
+                    self._sql(
+                        f"SELECT {_SELECT} FROM {{table}} WHERE citizen_id IN ({marks}) OR old_id_number IN ({marks})"
+                    ),
                     chunk + chunk,
                 )
                 for person in self._people(cur):
@@ -142,7 +168,11 @@ class SqlRegistry:
         return found
 
     def search(
-        self, *, name: str, birth_date: str | None = None, ward_code: str | None = None,
+        self,
+        *,
+        name: str,
+        birth_date: str | None = None,
+        ward_code: str | None = None,
         limit: int = 20,
     ) -> list[RegistryPerson]:
         sql = f"SELECT {_SELECT} FROM {{table}} WHERE name_key = %s"

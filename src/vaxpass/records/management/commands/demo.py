@@ -24,7 +24,9 @@ class Command(BaseCommand):
             out = Path(settings.DATA_DIR) / "demo"
             call_command("generate", people=people, seed=seed, out=str(out), load=True)
         accounts, token = create_demo_accounts()
-        self.stdout.write(self.style.SUCCESS("\nDemo accounts (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS("\nDemo accounts (password for all: %s)" % DEMO_PASSWORD)
+        )
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {account.role:<28} {account.scope}")
         self.stdout.write(f"\nAPI token of staff_a (Authorization: Bearer ...): {token}")

@@ -18,7 +18,20 @@ class Command(BaseCommand):
         if not no_migrate:
             call_command("migrate", verbosity=0)
         self.stdout.write(f"vaxpass on http://{host}:{port}/  (Ctrl+C to stop)")
-        os.execv(sys.executable, [
-            sys.executable, "-m", "gunicorn", "vaxpass.wsgi:application", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--access-logfile", "-", "--timeout", "120",
-        ])
+        os.execv(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "vaxpass.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(workers),
+                "--access-logfile",
+                "-",
+                "--timeout",
+                "120",
+            ],
+        )
