@@ -48,6 +48,30 @@ def location_path(ward: Division | None) -> dict[str, Division | None]:
     return path
 
 
+def legacy_ward_paths() -> dict[str, dict[str, int | None]]:
+    """For bulk loads: every legacy ward code -> the ids of its path in both eras, as
+    the `*_id` attributes of a Located row (what `location_path` gives, for all wards in
+    three queries instead of two per ward)."""
+    successor = dict(
+        WardSuccession.objects.filter(is_default=True).values_list(
+            "legacy_ward_id", "current_ward_id"
+        )
+    )
+    return {
+        code: {
+            "ward_id": pk,
+            "legacy_ward_id": pk,
+            "legacy_district_id": district,
+            "legacy_province_id": province,
+            "current_ward_id": successor.get(pk),
+            "current_province_id": current_province,
+        }
+        for code, pk, district, province, current_province in Division.objects.filter(
+            era=Era.LEGACY, level=Level.WARD
+        ).values_list("code", "pk", "parent_id", "province_id", "current_province_id")
+    }
+
+
 def find_ward(code: str, era: str | None = None) -> Division | None:
     """A ward by official code. Codes repeat across the two structures with different
     meanings (legacy 00004 is Trúc Bạch, current 00004 is Ba Đình), so without an era the

@@ -12,17 +12,22 @@ class Command(BaseCommand):
     help = "Set up a demo: migrations, places, generated people and doses, one account per role; then serve."
 
     def add_arguments(self, parser):
-        parser.add_argument("--people", type=int, default=20000)
+        parser.add_argument("--people", type=int, default=30000)
+        parser.add_argument(
+            "--provinces", default="01,79", help="legacy province codes to place people in"
+        )
         parser.add_argument("--seed", type=int, default=2021)
         parser.add_argument("--no-serve", action="store_true")
         parser.add_argument("--port", type=int, default=8000)
 
-    def handle(self, *args, people, seed, no_serve, port, **options):
+    def handle(self, *args, people, provinces, seed, no_serve, port, **options):
         call_command("migrate", verbosity=0)
         call_command("load_places", verbosity=0)
         if not Dose.objects.exists():
             out = Path(settings.DATA_DIR) / "demo"
-            call_command("generate", people=people, seed=seed, out=str(out), load=True)
+            call_command(
+                "generate", people=people, seed=seed, out=str(out), provinces=provinces, load=True
+            )
         accounts, token = create_demo_accounts()
         self.stdout.write(
             self.style.SUCCESS("\nDemo accounts (password for all: %s)" % DEMO_PASSWORD)
