@@ -24,22 +24,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from vaxpass.adapters import adminunits
+from vaxpass.adapters.registry.sql import REGISTRY_COLUMNS
 from vaxpass.core.identity import make_cccd, normalize_name
 from vaxpass.core.vaccines import get_product
 from vaxpass.synth import errors as err
 from vaxpass.synth.errors import ErrorRates
 from vaxpass.synth.names import FAMILY_NAMES, GIVEN_NAMES, MIDDLE_NAMES, zipf_weights
 
-REGISTRY_COLUMNS = (
-    "citizen_id",
-    "old_id_number",
-    "full_name",
-    "birth_date",
-    "sex",
-    "ward_code",
-    "household_id",
-    "phone",
-)
 FACILITY_COLUMNS = ("code", "name", "kind", "ward_era", "ward_code", "parent_code")
 DOSE_COLUMNS = (
     "record_id",
