@@ -94,6 +94,21 @@ class DoseStatus(models.TextChoices):
     CERTIFIED = "certified", _("certified")
 
 
+# Short labels for the codes of the dose rules' findings kept in Dose.flags.
+FLAG_LABELS = {
+    "interval_too_short": _("interval too short"),
+    "dose_number_gap": _("an earlier dose is missing"),
+    "dose_number_taken": _("dose number already recorded"),
+    "dose_number_order": _("dose numbers out of date order"),
+    "dose_number_too_low": _("dose number too low"),
+    "dose_number_out_of_range": _("dose number out of range"),
+    "same_day_duplicate": _("another dose on the same day"),
+    "in_future": _("date in the future"),
+    "before_first_use": _("date before the vaccine was in use"),
+    "unknown_product": _("unknown vaccine"),
+}
+
+
 class Dose(models.Model):
     person = models.ForeignKey(Person, models.PROTECT, related_name="doses")
     # The identity as captured at the site, kept unchanged.
@@ -145,6 +160,17 @@ class Dose(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} #{self.dose_number} {self.given_on}"
+
+    @property
+    def product_name(self) -> str:
+        from vaxpass.core.vaccines import get_product
+
+        product = get_product(self.product)
+        return product.vn_name if product else self.product
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [str(FLAG_LABELS.get(code, code)) for code in self.flags]
 
 
 class AuditEntry(models.Model):
