@@ -467,3 +467,11 @@ def test_normalize_sex_rejects_other_values() -> None:
     with pytest.raises(IdentityError) as exc:
         normalize_sex("x")
     assert (exc.value.field, exc.value.code) == ("sex", "invalid")
+
+
+def test_an_id_of_provinces_001_to_009_that_lost_both_zeros_is_restored() -> None:
+    normalized = normalize_citizen_id("1190012345")
+    assert normalized is not None
+    assert normalized.value == "001190012345" and "leading_zero_restored" in normalized.repairs
+    with pytest.raises(IdentityError):
+        normalize_citizen_id("3190012345")  # 003 is no province code: not guessed

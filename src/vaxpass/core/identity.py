@@ -196,6 +196,10 @@ def normalize_citizen_id(raw: str, *, today: date | None = None) -> NormalizedId
     if len(digits) in (8, 11):
         digits = "0" + digits
         repairs.append("leading_zero_restored")
+    elif len(digits) == 10 and digits[0] != "0" and "00" + digits[:1] in PROVINCE_CODES:
+        # IDs of provinces 001-009 (Hà Nội, Hà Giang, ...) lose two zeros as a number.
+        digits = "00" + digits
+        repairs.append("leading_zero_restored")
     if len(set(digits)) == 1:
         raise _id_error(
             "placeholder", _("%(value)s is a placeholder, not an ID number."), value=raw
