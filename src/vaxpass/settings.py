@@ -71,7 +71,13 @@ INSTALLED_APPS = [
     "vaxpass.accounts",
     "vaxpass.places",
     "vaxpass.records",
+    "vaxpass.imports",
+    "django_tasks_db",
 ]
+
+# Background jobs: a job table in the main database that `vaxpass db_worker` processes
+# claim (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL). No broker to run.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

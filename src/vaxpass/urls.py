@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("vaxpass.records.urls")),
     path("", include("vaxpass.places.urls")),
+    path("", include("vaxpass.imports.urls")),
 ]

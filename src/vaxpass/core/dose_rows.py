@@ -9,6 +9,7 @@ which need the person's other doses, run afterwards in the service layer.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -104,11 +105,24 @@ class DoseRow:
     repairs: list[CellIssue] = field(default_factory=list)
 
     def identity_key(self) -> str:
-        """Who this row is about, for recognising a row already stored: the ID if any,
-        else name and birth date."""
-        if self.citizen_id or self.old_id_number:
-            return self.citizen_id or self.old_id_number
-        return f"{name_key(self.full_name)}|{self.birth_date}"
+        return identity_key(self.citizen_id, self.old_id_number, self.full_name, self.birth_date)
+
+    def dedup_key(self) -> str:
+        return dedup_key(self.identity_key(), self.product, self.given_on, self.facility_code)
+
+
+def identity_key(citizen_id: str, old_id_number: str, full_name: str, birth_date: str) -> str:
+    """Who a dose is about, for recognising one already stored: the ID if any, else the
+    name (without accents or case) and birth date."""
+    if citizen_id or old_id_number:
+        return citizen_id or old_id_number
+    return f"{name_key(full_name)}|{birth_date}"
+
+
+def dedup_key(identity: str, product: str, given_on: date, facility_code: str) -> str:
+    """The same person, vaccine, day and facility: one dose, however often it is sent."""
+    text = "|".join((identity, product, given_on.isoformat(), facility_code.upper()))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 # --- headers ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vaxpass.core import doses as rules
+from vaxpass.core.dose_rows import dedup_key, identity_key
 from vaxpass.core.identity import (
     IdentityError,
     IdKind,
@@ -225,4 +226,12 @@ def _dose(row: dict[str, str], person: Person, facilities: dict[str, int], paths
         facility_id=facilities[row["facility_code"]],
         source=DoseSource.IMPORT,
         idempotency_key=_idempotency_key(row["record_id"]),
+        dedup_key=dedup_key(
+            identity_key(
+                person.citizen_id, person.old_id_number, person.full_name, person.birth_date
+            ),
+            row["product"],
+            date.fromisoformat(row["given_on"]),
+            row["facility_code"],
+        ),
     )

@@ -6,6 +6,8 @@ population-registry person it is later linked to (registry_id): cleaning may cor
 link, never the evidence.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -140,6 +142,13 @@ class Dose(models.Model):
     flags = models.JSONField(default=list, blank=True)
     override_reason = models.CharField(max_length=250, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
+    # Same person, product, day and facility (core.dose_rows.dedup_key): how a re-sent
+    # import row or a dose typed twice is recognised.
+    dedup_key = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch", models.PROTECT, null=True, blank=True, related_name="doses"
+    )
+    import_line = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -160,6 +169,21 @@ class Dose(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} #{self.dose_number} {self.given_on}"
+
+    def save(self, *args, **kwargs):
+        if not self.dedup_key:
+            self.dedup_key = self.compute_dedup_key()
+        super().save(*args, **kwargs)
+
+    def compute_dedup_key(self) -> str:
+        from vaxpass.core.dose_rows import dedup_key, identity_key
+
+        p = self.person
+        who = identity_key(p.citizen_id, p.old_id_number, p.full_name, p.birth_date)
+        given_on = (
+            self.given_on if isinstance(self.given_on, date) else date.fromisoformat(self.given_on)
+        )
+        return dedup_key(who, self.product, given_on, self.facility.code)
 
     @property
     def product_name(self) -> str:
