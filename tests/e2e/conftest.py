@@ -62,6 +62,8 @@ def server(tmp_path_factory):
         ],
         env=env,
     )
+    # One background-job worker, as `vaxpass serve` starts: imports run there.
+    worker = subprocess.Popen(cli + ["db_worker", "--interval", "0.2"], env=env)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -70,8 +72,9 @@ def server(tmp_path_factory):
         except OSError:
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(10)
+    for child in (process, worker):
+        child.terminate()
+        child.wait(10)
     if database:
         import psycopg
 
