@@ -18,17 +18,23 @@ from pathlib import Path
 
 import _server
 
+from vaxpass.core.identity import PROVINCE_CODES, make_cccd
+
 PRODUCTS = ["EU/1/20/1528", "EU/1/21/1529", "EU/1/20/1507", "BBIBP-CorV"]
+
+
+PROVINCES = sorted(PROVINCE_CODES)
 
 
 def dose(i: int, client: int) -> dict:
     serial = client * 10_000_000 + i
+    year = 1980 + client // len(PROVINCES)
     return {
         "person": {
             "full_name": f"Nguyễn Văn Thử {serial}",
-            "birth_date": "15/06/1980",
-            # Unique per (client, i): the client number stands where the birth province would.
-            "citizen_id": f"{client % 1000:03d}080{i:06d}",
+            "birth_date": f"15/06/{year}",
+            # A valid citizen ID, unique per (client, i): the client picks province and year.
+            "citizen_id": make_cccd(PROVINCES[client % len(PROVINCES)], "M", year, i),
             "sex": "M",
             "phone": f"09{serial % 100000000:08d}",
         },

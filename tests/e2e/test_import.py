@@ -1,7 +1,6 @@
 """A nurse imports a filled template with an error, downloads the error report, fixes the
 row in it, uploads it again and sees the doses in the list."""
 
-import io
 import re
 
 import pytest
@@ -28,12 +27,27 @@ def test_import_with_errors_then_fixed(login, server, tmp_path):
     download.value.save_as(template)
     book = load_workbook(template)
     sheet = book.worksheets[0]
-    base = {"full_name": "Lê Văn Cường", "birth_date": "12/07/1965", "sex": "Nam",
-            "product": "Vaxzevria (AstraZeneca)", "given_on": "20/08/2021", "dose_number": "1",
-            "facility_code": "E2E-A"}
+    base = {
+        "full_name": "Lê Văn Cường",
+        "birth_date": "12/07/1965",
+        "sex": "Nam",
+        "product": "Vaxzevria (AstraZeneca)",
+        "given_on": "20/08/2021",
+        "dose_number": "1",
+        "facility_code": "E2E-A",
+    }
     set_row(sheet, 2, dict(base, citizen_id="001065009001"))
-    set_row(sheet, 3, dict(base, citizen_id="001065009002", full_name="Phạm Thị Duyên",
-                           sex="Nữ", birth_date="31/04/1967"))  # no 31 April
+    set_row(
+        sheet,
+        3,
+        dict(
+            base,
+            citizen_id="001065009002",
+            full_name="Phạm Thị Duyên",
+            sex="Nữ",
+            birth_date="31/04/1967",
+        ),
+    )  # no 31 April
     filled = tmp_path / "filled.xlsx"
     book.save(filled)
     commitment = tmp_path / "cam-ket.pdf"

@@ -5,7 +5,6 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from openpyxl import load_workbook
 
 from vaxpass.core.dose_rows import DOSE_COLUMNS
@@ -36,7 +35,16 @@ def upload(client, content: bytes, name="doses.xlsx", mode="all"):
 
 
 def work():
-    call_command("db_worker", "--batch", verbosity=0)
+    """Run the enqueued jobs here, as a `vaxpass db_worker` would. (The worker command
+    itself closes the database connection when done, which would end the test's
+    transaction; the browser tests run the real worker.)"""
+    from django_tasks_db.models import DBTaskResult
+
+    ready = list(DBTaskResult.objects.ready())
+    assert ready, "no job was enqueued"
+    for result in ready:
+        result.task.call(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
+        result.delete()
 
 
 def test_template_round_trip_with_errors_then_fixed(client, personas):

@@ -8,6 +8,7 @@ or raises ``IdentityError`` with a stable code and a translatable message.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -107,7 +108,9 @@ def _place_tone(syllable: str) -> str:
     return unicodedata.normalize("NFC", bare[: pos + 1] + tones[-1] + bare[pos + 1 :])
 
 
+@functools.lru_cache(maxsize=100_000)
 def _normalize_word(word: str) -> str:
+    # Cached: a country's names are made of a few thousand distinct words.
     parts = re.split(r"([-'])", word)  # capitalise each part: Y-Moan, H'Hen
     return "".join(_place_tone(p.lower()).capitalize() for p in parts)
 

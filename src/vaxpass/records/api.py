@@ -118,6 +118,8 @@ def _to_request(
     if not code:
         raise RecordError.one("facility_code", "required", "Give the facility code.")
     facility = facilities.get(code)
+    if facility is None and user.facility_id and user.facility.code == code:
+        facility = facilities[code] = user.facility  # the usual case: no query
     if facility is None:
         facility = Facility.objects.filter(code=code).first()
         if facility is None:

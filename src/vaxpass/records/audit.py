@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save, pre_save
-from django.forms.models import model_to_dict
 
 _actor: contextvars.ContextVar = contextvars.ContextVar("audit_actor", default=None)
 _ENCODER = DjangoJSONEncoder()
@@ -31,16 +30,18 @@ def current_actor():
     return _actor.get()
 
 
-def snapshot(instance: Model) -> dict:
-    data = model_to_dict(instance)
-    for field in instance._meta.concrete_fields:
-        if not field.editable:  # model_to_dict skips these (timestamps, search keys)
-            data[field.name] = field.value_from_object(instance)
-    data["id"] = instance.pk
-    # Normalise dates and decimals to JSON the way the database will store them.
-    import json
+_JSON_NATIVE = (str, int, float, bool, list, dict, type(None))
 
-    return json.loads(_ENCODER.encode(data))
+
+def snapshot(instance: Model) -> dict:
+    """Every stored field by name (foreign keys as ids), as JSON values: dates, times and
+    decimals in DjangoJSONEncoder's form."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        value = field.value_from_object(instance)
+        data[field.name] = value if isinstance(value, _JSON_NATIVE) else _ENCODER.default(value)
+    data["id"] = instance.pk
+    return data
 
 
 def _audited_models():
@@ -90,6 +91,7 @@ def _after_delete(sender, instance, **kwargs) -> None:
 
 def record_bulk(instances: Iterable[Model], *, actor=None, action: str = "create") -> int:
     """Audit entries for rows written with bulk_create (which sends no signals)."""
+    from vaxpass.records.bulk import insert_rows
     from vaxpass.records.models import AuditEntry
 
     who = actor if actor is not None else current_actor()
@@ -104,7 +106,7 @@ def record_bulk(instances: Iterable[Model], *, actor=None, action: str = "create
         )
         for obj in instances
     ]
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    insert_rows(entries)
     return len(entries)
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from vaxpass.accounts.models import User
 from vaxpass.core import doses as rules
 from vaxpass.records.audit import acting_as, record_bulk
+from vaxpass.records.bulk import insert_rows
 from vaxpass.records.models import Dose, Person
 from vaxpass.records.services import (
     CleanIdentity,
@@ -125,12 +126,13 @@ def record_doses(
                 override_reason=request.override_reason.strip() if warnings else "",
                 idempotency_key=request.idempotency_key or None,
             )
+            dose.dedup_key = dose.compute_dedup_key()
             history.append(
                 rules.DoseFacts(request.product, request.given_on, number, request.facility.code)
             )
             new_doses.append(dose)
             results[index] = BatchItemResult(index, "created", dose)
-        Dose.objects.bulk_create(new_doses, batch_size=1000)
+        insert_rows(new_doses)
         record_bulk(new_doses, actor=actor)
     return [r for r in results if r is not None]
 
@@ -174,7 +176,7 @@ def _resolve_people(
         people[index] = person
         if key:
             known[key] = person
-    Person.objects.bulk_create(created, batch_size=1000)
+    insert_rows(created)
     record_bulk(created)
     return people
 

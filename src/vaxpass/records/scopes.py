@@ -66,8 +66,12 @@ def people_in_scope(user: User) -> QuerySet[Person]:
 
 
 def can_record_at(user: User, facility: Facility) -> bool:
+    """Recording is for facility staff, at their facility or its own field sites. Decided
+    without a query: it runs on every dose recorded."""
     return (
         user.is_active
         and user.role in RECORDING_ROLES
-        and facilities_in_scope(user).filter(pk=facility.pk, active=True).exists()
+        and bool(user.facility_id)
+        and facility.active
+        and user.facility_id in (facility.pk, facility.parent_id)
     )

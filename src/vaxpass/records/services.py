@@ -316,6 +316,7 @@ def _resolve_person(actor: User, request: DoseRequest, clean: CleanIdentity | No
     )
     person.place_in(request.identity.ward)
     person.save()
+    person._just_created = True  # no doses yet: the history query can be skipped
     return person
 
 
@@ -362,7 +363,7 @@ def record_dose(actor: User, request: DoseRequest, *, today: date | None = None)
     clean = check_request(actor, request, today=today)
     with acting_as(actor):
         person = _resolve_person(actor, request, clean)
-        history = dose_history(person)
+        history = dose_history(person) if not getattr(person, "_just_created", False) else []
         number = request.dose_number or rules.suggest_dose_number(history, request.given_on)
         facts = rules.DoseFacts(
             product=request.product,
