@@ -132,26 +132,21 @@ def _header_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name_key(text.split("(")[0].split("\n")[0]))
 
 
-_HEADER_KEYS = {
-    **{_header_key(c.vi): c.key for c in DOSE_COLUMNS},
-    **{_header_key(c.en): c.key for c in DOSE_COLUMNS},
-    **{_header_key(c.key): c.key for c in DOSE_COLUMNS},
-}
-
-
 @dataclass
 class HeaderMatch:
     positions: dict[str, int]  # column key -> index in the row
     issues: list[CellIssue]
 
 
-def match_header(cells: Sequence[str]) -> HeaderMatch:
+def match_header(cells: Sequence[object], columns: Sequence[Column] = DOSE_COLUMNS) -> HeaderMatch:
     """Find the template's columns in a header row, in any order, in Vietnamese or English,
     ignoring case, accents and a note in brackets. Unknown columns are ignored."""
+    known = {_header_key(getattr(c, attr)): c.key for c in columns for attr in ("key", "en", "vi")}
+    by_key = {c.key: c for c in columns}
     positions: dict[str, int] = {}
     issues: list[CellIssue] = []
     for index, cell in enumerate(cells):
-        key = _HEADER_KEYS.get(_header_key(str(cell or "")))
+        key = known.get(_header_key(str(cell or "")))
         if key is None:
             continue
         if key in positions:
@@ -160,11 +155,11 @@ def match_header(cells: Sequence[str]) -> HeaderMatch:
                     key,
                     "duplicate_column",
                     _("The column %(column)s appears twice."),
-                    {"column": COLUMNS_BY_KEY[key].vi},
+                    {"column": by_key[key].vi},
                 )
             )
         positions.setdefault(key, index)
-    for column in DOSE_COLUMNS:
+    for column in columns:
         if column.required and column.key not in positions:
             issues.append(
                 CellIssue(

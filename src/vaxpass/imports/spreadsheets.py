@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from vaxpass.core.dose_rows import DOSE_COLUMNS, Column
+from vaxpass.core.facility_rows import FACILITY_COLUMNS
 
 TEXT_ROWS = 5000  # rows pre-formatted as text in the template
 ERRORS_HEADER = "Lỗi / Errors"
@@ -24,15 +25,6 @@ class SpreadsheetError(ValueError):
     pass
 
 
-FACILITY_COLUMNS: tuple[Column, ...] = (
-    Column("code", "Mã cơ sở", "Code", True, "mã duy nhất", "unique code"),
-    Column("name", "Tên cơ sở", "Name", True, "", ""),
-    Column("kind", "Loại hình", "Kind", True, "chọn trong danh sách", "pick from the list"),
-    Column("ward_code", "Mã phường/xã", "Ward code", True, "mã 5 số (danh mục hiện hành)",
-           "5-digit code (current list)"),
-    Column("parent_code", "Mã cơ sở chủ quản", "Parent facility code", False,
-           "bắt buộc với đội tiêm lưu động", "required for mobile teams"),
-)  # fmt: skip
 
 
 def _headers(columns: Sequence[Column], language: str) -> list[str]:

@@ -87,7 +87,7 @@ def load_generated(
     today = timezone.localdate()
     report.registry_people = registry_admin().load_csv(directory / "registry.csv")
     paths = legacy_ward_paths()
-    report.facilities = _load_facilities(directory / "facilities.csv", paths)
+    report.facilities = load_facility_list(directory / "facilities.csv", paths)
     facilities = dict(Facility.objects.values_list("code", "id"))
 
     with (directory / "doses.csv").open(newline="", encoding="utf-8") as handle:
@@ -149,7 +149,9 @@ def load_generated(
     return report
 
 
-def _load_facilities(path: Path, paths: dict[str, dict[str, int | None]]) -> int:
+def load_facility_list(path: Path, paths: dict[str, dict[str, int | None]] | None = None) -> int:
+    """The generator's facilities.csv (legacy ward codes); codes already stored are kept."""
+    paths = paths if paths is not None else legacy_ward_paths()
     existing = set(Facility.objects.values_list("code", flat=True))
     created: dict[str, Facility] = {}
     parents: dict[str, str] = {}
