@@ -16,12 +16,18 @@ KEYS = [c.key for c in FACILITY_COLUMNS]
 
 
 def ward(province):
-    return Division.objects.filter(era=Era.CURRENT, level=Level.WARD, parent__code=province).order_by("code").first()
+    return (
+        Division.objects.filter(era=Era.CURRENT, level=Level.WARD, parent__code=province)
+        .order_by("code")
+        .first()
+    )
 
 
 def workbook(tmp_path, rows, name="facilities.xlsx"):
     out = io.BytesIO()
-    write_facility_template(out, kinds=["Trạm Y tế", "Bệnh viện", "Phòng khám", "Đội tiêm lưu động"])
+    write_facility_template(
+        out, kinds=["Trạm Y tế", "Bệnh viện", "Phòng khám", "Đội tiêm lưu động"]
+    )
     book = load_workbook(io.BytesIO(out.getvalue()))
     sheet = book.worksheets[0]
     for offset, values in enumerate(rows):
@@ -35,8 +41,13 @@ def workbook(tmp_path, rows, name="facilities.xlsx"):
 def hanoi_list():
     code = ward("01").code
     return [
-        {"code": "TEAM-1", "name": "Đội tiêm lưu động 1", "kind": "Đội tiêm lưu động", "ward_code": code,
-         "parent_code": "TYT-X"},  # its parent comes further down
+        {
+            "code": "TEAM-1",
+            "name": "Đội tiêm lưu động 1",
+            "kind": "Đội tiêm lưu động",
+            "ward_code": code,
+            "parent_code": "TYT-X",
+        },  # its parent comes further down
         {"code": "TYT-X", "name": "Trạm Y tế  Phường X", "kind": "Trạm Y tế", "ward_code": code},
         {"code": "BV-1", "name": "Bệnh viện Đa khoa", "kind": "hospital", "ward_code": int(code)},
     ]
@@ -65,21 +76,33 @@ def test_any_bad_row_loads_nothing(tmp_path, personas):
         {"code": "TYT-X", "name": "Trùng", "kind": "Trạm Y tế", "ward_code": ward("01").code},
         {"code": "T2", "name": "Đội 2", "kind": "Đội tiêm lưu động", "ward_code": ward("01").code},
         {"code": "T3", "name": "Nơi khác", "kind": "Sân vận động", "ward_code": "99999"},
-        {"code": "T4", "name": "Đội 4", "kind": "mobile", "ward_code": ward("01").code, "parent_code": "NOPE"},
+        {
+            "code": "T4",
+            "name": "Đội 4",
+            "kind": "mobile",
+            "ward_code": ward("01").code,
+            "parent_code": "NOPE",
+        },
     ]
     result = import_facilities(personas.admin, workbook(tmp_path, rows))
     found = {(line, issue.column, issue.code) for line, issue in result.problems}
     assert found == {
-        (5, "code", "duplicate_code"), (6, "parent_code", "parent_required"),
-        (7, "kind", "unknown_kind"), (8, "parent_code", "unknown_parent"),
+        (5, "code", "duplicate_code"),
+        (6, "parent_code", "parent_required"),
+        (7, "kind", "unknown_kind"),
+        (8, "parent_code", "unknown_parent"),
     }
     assert not Facility.objects.filter(code__in=["TEAM-1", "TYT-X", "BV-1"]).exists()
 
 
 def test_province_managers_load_only_their_province(tmp_path, personas):
     assert import_facilities(personas.province_a, workbook(tmp_path, hanoi_list())).ok
-    elsewhere = [{"code": "HCM-1", "name": "Trạm", "kind": "Trạm Y tế", "ward_code": ward("79").code}]
+    elsewhere = [
+        {"code": "HCM-1", "name": "Trạm", "kind": "Trạm Y tế", "ward_code": ward("79").code}
+    ]
     result = import_facilities(personas.province_a, workbook(tmp_path, elsewhere, "hcm.xlsx"))
-    assert [(issue.column, issue.code) for _line, issue in result.problems] == [("ward_code", "outside_area")]
+    assert [(issue.column, issue.code) for _line, issue in result.problems] == [
+        ("ward_code", "outside_area")
+    ]
     refused = import_facilities(personas.staff_a, workbook(tmp_path, hanoi_list(), "x.xlsx"))
     assert [issue.code for _line, issue in refused.problems] == ["not_allowed"]

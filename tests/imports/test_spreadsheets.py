@@ -20,7 +20,10 @@ def test_csv_with_semicolons_and_a_bom(tmp_path):
     path.write_bytes(("\ufeff" + header + "\n001190012345;Nguyễn An\n;;;\n0123;Lê B\n").encode())
     columns, rows = read_table(path)
     assert match_header(columns).positions["full_name"] == 1
-    assert list(rows) == [(2, ["001190012345", "Nguyễn An"]), (4, ["0123", "Lê B"])]  # blank row 3 skipped
+    assert list(rows) == [
+        (2, ["001190012345", "Nguyễn An"]),
+        (4, ["0123", "Lê B"]),
+    ]  # blank row 3 skipped
 
 
 def test_unreadable_files_say_why(tmp_path):

@@ -32,6 +32,7 @@ from vaxpass.imports.spreadsheets import read_table, write_error_report
 from vaxpass.places.models import Division, Era, Level
 from vaxpass.places.services import location_path
 from vaxpass.records.audit import record_bulk
+from vaxpass.records.bulk import insert_rows
 from vaxpass.records.models import Dose, DoseSource, Person
 from vaxpass.records.scopes import facilities_in_scope
 
@@ -363,7 +364,7 @@ def _store_chunk(batch: ImportBatch, context: _Context, chunk, today: date) -> t
     stored = {f.ref for facts in history.values() for f in facts}
     people = _people_for(rows, context)
     new_people = [p for p in people.values() if p.pk is None]
-    Person.objects.bulk_create(new_people, batch_size=2000)
+    insert_rows(new_people)
     doses: list[Dose] = []
     existing = 0
     for line, row, cells in chunk:
@@ -403,7 +404,7 @@ def _store_chunk(batch: ImportBatch, context: _Context, chunk, today: date) -> t
             row.identity_key(),
             rules.DoseFacts(row.product, row.given_on, number, row.facility_code),
         )
-    Dose.objects.bulk_create(doses, batch_size=2000)
+    insert_rows(doses)
     record_bulk(new_people, actor=batch.uploaded_by)
     record_bulk(doses, actor=batch.uploaded_by)
     return len(doses), existing

@@ -25,8 +25,6 @@ class SpreadsheetError(ValueError):
     pass
 
 
-
-
 def _headers(columns: Sequence[Column], language: str) -> list[str]:
     first, second = ("vi", "en") if language == "vi" else ("en", "vi")
     return [f"{getattr(c, first)}\n{getattr(c, second)}" for c in columns]

@@ -9,7 +9,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--user", required=True, help="a national administrator or province manager")
+        parser.add_argument(
+            "--user", required=True, help="a national administrator or province manager"
+        )
 
     def handle(self, *args, file, user, **options):
         account = User.objects.filter(username=user).first()
@@ -21,6 +23,9 @@ class Command(BaseCommand):
                 column = f" {issue.column}" if issue.column else ""
                 self.stderr.write(f"row {line}{column}: {issue.message}")
             raise CommandError(f"{len(result.problems)} problems; nothing was loaded")
-        self.stdout.write(self.style.SUCCESS(
-            f"{result.rows} rows: {result.created} facilities added, {result.updated} updated, "
-            f"{result.unchanged} unchanged"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.rows} rows: {result.created} facilities added, {result.updated} updated, "
+                f"{result.unchanged} unchanged"
+            )
+        )
