@@ -187,3 +187,21 @@ def test_warnings_are_kept_as_flags(personas):
     assert batch.error_rows == 0 and batch.warning_rows == 1
     load_batch(batch)
     assert Dose.objects.get().flags == ["dose_number_gap"]
+
+
+def test_cancel_during_a_load_keeps_whole_chunks_and_resumes(personas, monkeypatch):
+    from vaxpass.imports import services
+    from vaxpass.imports.services import request_cancel
+
+    monkeypatch.setattr(services, "CHUNK", 2)
+    rows = [row(citizen_id=f"0011900{n:05d}", given_on="15/09/2021") for n in range(7)]
+    batch = upload(personas.staff_a, rows)
+    assert batch.error_rows == 0
+    load_batch(batch, progress=lambda n: request_cancel(batch))  # cancelled after chunk 1
+    batch.refresh_from_db()
+    assert (batch.status, batch.rows_done, batch.loaded_rows) == (ImportStatus.CANCELLED, 2, 2)
+    assert Dose.objects.count() == 2
+    load_batch(batch)
+    batch.refresh_from_db()
+    assert (batch.status, batch.rows_done, batch.loaded_rows) == (ImportStatus.LOADED, 7, 7)
+    assert Dose.objects.count() == 7

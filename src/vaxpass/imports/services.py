@@ -117,9 +117,9 @@ def _parsed(
         yield line, row, cells, issues
 
 
-def _chunks(iterable, size=CHUNK):
+def _chunks(iterable, size: int | None = None):
     iterator = iter(iterable)
-    while chunk := list(islice(iterator, size)):
+    while chunk := list(islice(iterator, size or CHUNK)):
         yield chunk
 
 
@@ -183,7 +183,7 @@ class _Context:
     def remember(self, identity: str, facts: rules.DoseFacts) -> None:
         self.seen.setdefault(identity, []).append(facts)
         self.seen.move_to_end(identity)
-        if len(self.seen) > 200_000:
+        if len(self.seen) > 50_000:  # rows of one person sit close together in a file
             self.seen.popitem(last=False)
 
 
@@ -447,16 +447,7 @@ def _people_for(rows: list[DoseRow], context: _Context) -> dict[str, Person]:
         key = row.identity_key()
         if key in people:
             continue
-        person = Person(
-            citizen_id=row.citizen_id,
-            old_id_number=row.old_id_number,
-            full_name=row.full_name,
-            search_name=name_key(row.full_name),
-            birth_date=row.birth_date,
-            sex=row.sex,
-            phone=row.phone,
-            address=row.address[:250],
-        )
+        person = Person.from_identity(row, address=row.address)
         if row.ward_code in context.wards:
             if row.ward_code not in paths:
                 ward = Division.objects.get(pk=context.wards[row.ward_code])

@@ -20,7 +20,6 @@ from vaxpass.records.services import (
     Problem,
     RecordError,
     _issue_problem,
-    _search_name,
     check_item,
     check_scope,
 )
@@ -161,16 +160,7 @@ def _resolve_people(
         if key and key in known:
             people[index] = known[key]
             continue
-        person = Person(
-            citizen_id=clean.citizen_id,
-            old_id_number=clean.old_id_number,
-            full_name=clean.full_name,
-            search_name=_search_name(clean.full_name),
-            birth_date=clean.birth_date,
-            sex=clean.sex,
-            phone=clean.phone,
-            address=request.identity.address.strip(),
-        )
+        person = Person.from_identity(clean, address=request.identity.address)
         person.place_in(request.identity.ward)
         created.append(person)
         people[index] = person

@@ -83,6 +83,19 @@ class Person(Located):
     def __str__(self) -> str:
         return f"{self.full_name} ({self.birth_date})"
 
+    @classmethod
+    def from_identity(cls, identity, *, address: str = "", **extra) -> "Person":
+        """A new person from a cleaned identity (anything with citizen_id, old_id_number,
+        full_name, birth_date, sex and phone), its search key filled in."""
+        from vaxpass.core.identity import name_key
+
+        return cls(
+            citizen_id=identity.citizen_id, old_id_number=identity.old_id_number,
+            full_name=identity.full_name, search_name=name_key(identity.full_name),
+            birth_date=identity.birth_date, sex=identity.sex, phone=identity.phone,
+            address=address.strip()[:250], **extra,
+        )  # fmt: skip
+
 
 class DoseSource(models.TextChoices):
     LIVE = "live", _("recorded live")

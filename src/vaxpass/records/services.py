@@ -158,17 +158,10 @@ def register_people(
                         for p in error.problems
                     ]
                 ) from error
-            person = Person(
-                registration=registration,
-                citizen_id=clean.citizen_id,
-                old_id_number=clean.old_id_number,
-                full_name=clean.full_name,
-                search_name=_search_name(clean.full_name),
-                birth_date=clean.birth_date,
-                sex=clean.sex,
-                phone=clean.phone or contact,
-                address=identity.address.strip(),
+            person = Person.from_identity(
+                clean, address=identity.address, registration=registration
             )
+            person.phone = clean.phone or contact
             person.place_in(identity.ward)
             person.save()
     return registration
@@ -304,16 +297,7 @@ def _resolve_person(actor: User, request: DoseRequest, clean: CleanIdentity | No
         )
         if match is not None:
             return match
-    person = Person(
-        citizen_id=clean.citizen_id,
-        old_id_number=clean.old_id_number,
-        full_name=clean.full_name,
-        search_name=_search_name(clean.full_name),
-        birth_date=clean.birth_date,
-        sex=clean.sex,
-        phone=clean.phone,
-        address=request.identity.address.strip(),
-    )
+    person = Person.from_identity(clean, address=request.identity.address)
     person.place_in(request.identity.ward)
     person.save()
     person._just_created = True  # no doses yet: the history query can be skipped
