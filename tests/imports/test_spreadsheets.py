@@ -50,3 +50,30 @@ def test_csv_error_report_keeps_rows_and_adds_the_column(tmp_path):
     write_error_report(path, out, {3: ["b: wrong", "a: also"]}, only_lines={3, 4})
     lines = out.getvalue().decode("utf-8-sig").splitlines()
     assert lines == ["a,b,Lỗi / Errors", "2,y,b: wrong; a: also", "3,z,"]
+
+
+def test_large_xlsx_files_stream_through_openpyxl_with_the_same_values(tmp_path, monkeypatch):
+    from datetime import date
+
+    from openpyxl import Workbook
+
+    from vaxpass.imports import spreadsheets
+
+    path = tmp_path / "doses.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Số CCCD/CMND", "Họ và tên", "Ngày sinh", "Mũi thứ"])
+    sheet.append(["001190012345", "Nguyễn An", date(1990, 3, 4), 2])
+    sheet.append([None, None, None, None])
+    sheet.append(["079085000001", "Lê Bình", "04/03/1985", None])
+    book.save(path)
+    small = spreadsheets.read_table(path)
+    monkeypatch.setattr(spreadsheets, "CALAMINE_MAX_BYTES", 0)
+    large = spreadsheets.read_table(path)
+    assert small[0] == large[0] == ["Số CCCD/CMND", "Họ và tên", "Ngày sinh", "Mũi thứ"]
+    calamine_rows, openpyxl_rows = list(small[1]), list(large[1])
+    assert [line for line, _ in calamine_rows] == [line for line, _ in openpyxl_rows] == [2, 4]
+    from vaxpass.core.dose_rows import cell_text  # how rows are read: 2.0 and 2 are the same cell
+
+    for (_, a), (_, b) in zip(calamine_rows, openpyxl_rows, strict=True):
+        assert [cell_text(x)[:10] for x in a] == [cell_text(x)[:10] for x in b]

@@ -175,7 +175,8 @@ def match_header(cells: Sequence[object], columns: Sequence[Column] = DOSE_COLUM
 # --- cells -----------------------------------------------------------------------------
 
 
-def _text(raw: object) -> str:
+def cell_text(raw: object) -> str:
+    """A cell as text: integral floats without ".0", dates in ISO form, NFC, trimmed."""
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
@@ -264,7 +265,7 @@ def parse_dose_row(
 ) -> tuple[DoseRow | None, list[CellIssue]]:
     """Check and repair one row (cells keyed by column key). Returns the row, or None if any
     cell has an error, and every issue found (errors and repairs)."""
-    value = {c.key: _text(cells.get(c.key)) for c in DOSE_COLUMNS}
+    value = {c.key: cell_text(cells.get(c.key)) for c in DOSE_COLUMNS}
     issues: list[CellIssue] = []
     if not any(value.values()):
         return None, [CellIssue("", "empty_row", _("The row is empty."))]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from vaxpass.core.dose_rows import CellIssue, Column, _text
+from vaxpass.core.dose_rows import CellIssue, Column, cell_text
 from vaxpass.core.i18n import gettext_noop as _
 from vaxpass.core.identity import name_key
 
@@ -47,7 +47,7 @@ class FacilityRow:
 def parse_facility_row(
     line: int, cells: Mapping[str, object]
 ) -> tuple[FacilityRow | None, list[CellIssue]]:
-    value = {c.key: _text(cells.get(c.key)) for c in FACILITY_COLUMNS}
+    value = {c.key: cell_text(cells.get(c.key)) for c in FACILITY_COLUMNS}
     issues: list[CellIssue] = []
     for column in FACILITY_COLUMNS:
         if column.required and not value[column.key]:
