@@ -9,6 +9,7 @@ which need the person's other doses, run afterwards in the service layer.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -219,6 +220,7 @@ def _product_aliases() -> dict[str, str]:
 _PRODUCTS = _product_aliases()
 
 
+@functools.lru_cache(maxsize=1024)  # a file names a handful of vaccines a million times
 def parse_product(raw: str) -> str:
     """The EU value-set code from a code, the template's list name or a common name."""
     code = _PRODUCTS.get(name_key(raw))

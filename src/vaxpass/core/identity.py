@@ -523,6 +523,7 @@ _SEX_VALUES = {
 }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1024)
 def normalize_sex(raw: str | None) -> str:
     """ "M", "F" or "" (unknown/empty) from "Nam", "Nữ", "nu", "male", "F", "1", "2", ...
 

@@ -14,6 +14,7 @@ from operator import attrgetter
 
 from django.db import connection, models
 from django.db.models import Model
+from django.utils import timezone
 
 # Fields whose stored value is the attribute as it is: no conversion, no pre_save hook.
 _PLAIN = (
@@ -27,24 +28,28 @@ _SQLITE_ROWS = 500  # rows per INSERT: 500 x ~30 columns stays under SQLite's va
 
 
 @cache
-def _getters(model: type[Model]) -> tuple[tuple[str, ...], tuple[Callable, ...]]:
-    columns, getters = [], []
+def _getters(
+    model: type[Model],
+) -> tuple[tuple[str, ...], tuple[Callable | None, ...], tuple[str, ...]]:
+    """Columns, a getter per column, and the attributes stamped with the time of the insert
+    (auto_now / auto_now_add: their getter is None, filled in per call)."""
+    columns: list[str] = []
+    getters: list[Callable | None] = []
+    stamped: list[str] = []
     for field in model._meta.concrete_fields:
         if field.primary_key and connection.vendor != "postgresql":
             continue  # SQLite numbers the rows itself
         columns.append(field.column)
-        automatic = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-        if (
-            isinstance(field, _PLAIN)
-            and not isinstance(field, models.DateTimeField)
-            and not automatic
-        ):
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            stamped.append(field.attname)
+            getters.append(None)
+        elif isinstance(field, _PLAIN) and not isinstance(field, models.DateTimeField):
             getters.append(attrgetter(field.attname))
         else:
             getters.append(
                 lambda obj, f=field: f.get_db_prep_save(f.pre_save(obj, True), connection)
             )
-    return tuple(columns), tuple(getters)
+    return tuple(columns), tuple(getters), tuple(stamped)
 
 
 def insert_values(
@@ -99,7 +104,14 @@ def insert_rows(objs: Sequence[Model]) -> None:
     if not objs:
         return
     model = type(objs[0])
-    columns, getters = _getters(model)
+    columns, getters, stamped = _getters(model)
+    if stamped:  # one time for the whole insert, converted once
+        now = timezone.now()
+        for obj in objs:
+            for attname in stamped:
+                setattr(obj, attname, now)
+        prepared = models.DateTimeField().get_db_prep_save(now, connection)
+        getters = tuple(get if get is not None else (lambda obj: prepared) for get in getters)
     if connection.vendor == "postgresql":
         missing = [obj for obj in objs if obj.pk is None]
         for obj, pk in zip(missing, next_ids(model, len(missing)), strict=True):
