@@ -66,6 +66,9 @@ DCC_USAGE_OIDS: dict[str, tuple[str, ...]] = {
     "r": ("1.3.6.1.4.1.1847.2021.1.3", "1.3.6.1.4.1.0.1847.2021.1.3"),
 }
 _WRITTEN_USAGE_OIDS = {"t": EKU_DCC_TEST, "v": EKU_DCC_VACCINATION, "r": EKU_DCC_RECOVERY}
+# ETSI TS 119 612 id-tsl-kp-tslSigning: the extended key usage of a trusted-list signer.
+# A list signer must carry it, so no DSC or facility key can sign a trust list.
+EKU_TRUST_LIST_SIGNING = x509.ObjectIdentifier("0.4.0.2231.3.0")
 
 CA_VALIDITY = datetime.timedelta(days=4 * 365 + 1)
 CA_KEY_USAGE_PERIOD = datetime.timedelta(days=365)
@@ -294,14 +297,17 @@ def issue_list_signer(
     validity: datetime.timedelta = LIST_SIGNER_VALIDITY,
 ) -> x509.Certificate:
     """A certificate for the key that signs the published trust and revocation lists, so
-    the CA key is needed only to issue certificates. It has no DCC usage, so it cannot
-    sign passports."""
+    the CA key is needed only to issue certificates: extended key usage trusted-list
+    signing (ETSI's id-tsl-kp-tslSigning) and no DCC usage, so it cannot sign passports."""
     subject = _name(country=_country_of(issuer), organization=MINISTRY, common_name=common_name)
     return _issue(
         issuer,
         public_key,
         subject,
-        [_key_usage(digital_signature=True)],
+        [
+            _key_usage(digital_signature=True),
+            x509.ExtendedKeyUsage([EKU_TRUST_LIST_SIGNING]),
+        ],
         not_before,
         validity,
         validity,
