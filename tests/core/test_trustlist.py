@@ -32,9 +32,9 @@ def der(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.DER)
 
 
-def new_signer(issuer, issue, **kwargs):
+def new_signer(issuer, issue, not_before=T0, **kwargs):
     key = ec.generate_private_key(ec.SECP256R1())
-    certificate = issue(issuer, key.public_key(), not_before=T0, **kwargs)
+    certificate = issue(issuer, key.public_key(), not_before=not_before, **kwargs)
     return pki.KeySigner(key, der(certificate))
 
 
@@ -51,9 +51,12 @@ def ca_certificate(ca):
 
 @pytest.fixture(scope="module")
 def dscs(ca):
-    """Two DSCs: the first and its successor after a rotation."""
+    """Two DSCs: the first, and its successor issued on day 160, a month before the
+    first one's six months of signing end."""
     first = new_signer(ca, pki.issue_document_signer)
-    second = new_signer(ca, pki.issue_document_signer, common_name="VN DCC DSC 2")
+    second = new_signer(
+        ca, pki.issue_document_signer, not_before=T0 + 160 * DAY, common_name="VN DCC DSC 2"
+    )
     return first, second
 
 
@@ -76,7 +79,7 @@ def test_signed_trust_list_round_trip(ca, ca_certificate, dscs):
         entry = parsed.get(signer.kid)
         assert entry.country == "VN" and entry.certificate_type == "DSC"
         assert entry.usages == {"v"}
-        assert entry.not_after == T0 + pki.DSC_VALIDITY
+        assert entry.not_after == entry.not_before + pki.DSC_VALIDITY
     assert parsed.issued_at == T0 + 10 * DAY
     assert parsed == national_list(dscs)
 
@@ -183,19 +186,31 @@ def test_a_list_signer_may_sign_but_a_dsc_may_not(ca, ca_certificate, dscs):
         trustlist.parse_trust_list(published, ca_certificate, at=T0 + 3 * 365 * DAY)
 
 
-def test_rotation_keeps_the_old_signer_until_its_validity_ends(ca, dscs):
+def test_rotation_keeps_the_old_signer_until_its_validity_ends(ca, ca_certificate, dscs):
     old, new = dscs
-    trust_list = national_list(dscs)
-    assert set(trust_list.pruned(T0 + 400 * DAY).certificates_by_kid()) == {old.kid, new.kid}
-    late = trust_list.pruned(T0 + pki.DSC_VALIDITY + DAY)
-    assert set(late.certificates_by_kid()) == set()  # both issued on T0 here
-    newer = new_signer(ca, pki.issue_document_signer, common_name="VN DCC DSC 3")
-    later = trust_list.with_certificate(x509.load_der_x509_certificate(newer.certificate_der))
-    assert newer.kid in later and len(later) == 3
-    assert old.kid not in trust_list.without(old.kid)
-    # Adding the same certificate twice changes nothing.
-    same = later.with_certificate(x509.load_der_x509_certificate(newer.certificate_der))
-    assert same == later
+    # Day 100: the old DSC signs a certificate valid 12 months; from day 160 the new DSC
+    # signs.
+    document = b"Sig_structure of a certificate issued on day 100"
+    signature = old.sign(document)
+    certificates = [x509.load_der_x509_certificate(s.certificate_der) for s in dscs]
+    assert pki.choose_document_signer(certificates, T0 + 100 * DAY) == certificates[0]
+    assert pki.choose_document_signer(certificates, T0 + 300 * DAY) == certificates[1]
+    # Day 400: the published list still holds the old DSC, and the old certificate
+    # verifies through it.
+    trust_list = national_list(dscs).pruned(T0 + 400 * DAY)
+    published = trustlist.sign_trust_list(trust_list, ca)
+    by_kid = trustlist.parse_trust_list(
+        published, ca_certificate, at=T0 + 400 * DAY
+    ).certificates_by_kid()
+    assert set(by_kid) == {old.kid, new.kid}
+    assert pki.verify_signature(by_kid[old.kid].public_key(), "ES256", signature, document)
+    # After its two years the old DSC leaves the list; the new one stays.
+    late = national_list(dscs).pruned(T0 + pki.DSC_VALIDITY + DAY)
+    assert set(late.certificates_by_kid()) == {new.kid}
+    # Withdrawing a compromised DSC, and adding one twice, work as expected.
+    assert old.kid not in national_list(dscs).without(old.kid)
+    again = trust_list.with_certificate(x509.load_der_x509_certificate(new.certificate_der))
+    assert again == trust_list
 
 
 # --- Revocation -----------------------------------------------------------------------
