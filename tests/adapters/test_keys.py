@@ -101,7 +101,7 @@ def test_key_file_is_encrypted_pkcs8(store):
 
 def test_wrong_passphrase_names_the_key(store):
     store.generate("facility-79-26734-01")
-    other = FileKeyStore(store.directory, b"wrong passphrase")
+    other = FileKeyStore(store.directory, b"a wrong passphrase here")
     with pytest.raises(WrongSecret, match="'facility-79-26734-01'.*wrong passphrase"):
         other.key("facility-79-26734-01")
 
@@ -110,12 +110,13 @@ def test_nothing_secret_in_reprs_or_messages(store):
     signer = make_ca(store)
     secret = signer.private_key.private_numbers().private_value
     texts = [repr(store), repr(signer), str(signer), repr(store.key("national-ca"))]
+    wrong = "a wrong passphrase here"
     try:
-        FileKeyStore(store.directory, b"wrong").key("national-ca")
+        FileKeyStore(store.directory, wrong.encode()).key("national-ca")
     except WrongSecret as error:
         texts.append(str(error))
     for text in texts:
-        assert PASSPHRASE.decode() not in text and b"wrong".decode() + "'" not in text
+        assert PASSPHRASE.decode() not in text and wrong not in text
         assert str(secret) not in text and f"{secret:x}" not in text
 
 
@@ -160,11 +161,13 @@ def test_certificate_must_match_the_key_and_is_needed_to_sign(store):
 def test_secrets_from_a_file_or_the_environment(tmp_path, monkeypatch):
     (tmp_path / "pin").write_bytes(b"s3cret\nignored second line\n")
     assert read_secret(file=tmp_path / "pin") == b"s3cret"
-    monkeypatch.setenv("VAXPASS_KEY_PASSPHRASE", "from-env")
-    assert read_secret(environment="VAXPASS_KEY_PASSPHRASE") == b"from-env"
+    monkeypatch.setenv("VAXPASS_KEY_PASSPHRASE", "from the environment")
+    assert read_secret(environment="VAXPASS_KEY_PASSPHRASE") == b"from the environment"
     store = FileKeyStore.open(tmp_path / "keys")  # the default variable
     store.generate("k")
-    assert FileKeyStore(tmp_path / "keys", b"from-env").key("k")
+    assert FileKeyStore(tmp_path / "keys", b"from the environment").key("k")
+    with pytest.raises(KeyStoreError, match="at least 16"):
+        FileKeyStore(tmp_path / "keys", b"short")
     monkeypatch.setenv("EMPTY_ONE", "")
     with pytest.raises(KeyStoreError, match="EMPTY_ONE.* empty|empty"):
         read_secret(environment="EMPTY_ONE")

@@ -1,8 +1,10 @@
 """The default key store: encrypted PKCS#8 PEM files in a private directory.
 
 Each key is ``<label>.key.pem``, encrypted with the store's passphrase
-(`cryptography`'s ``BestAvailableEncryption``: PBES2, PBKDF2 and AES-256-CBC), and its
-certificate ``<label>.crt.pem``. The directory is mode 0700 and every file 0600, created
+(`cryptography`'s ``BestAvailableEncryption``: PBES2, PBKDF2-HMAC-SHA256 with 2,048
+iterations, AES-256-CBC; openssl reads it), and its certificate ``<label>.crt.pem``. The
+iteration count is low and not settable, so the passphrase must be a long random secret
+(16 characters at least). The directory is mode 0700 and every file 0600, created
 with those modes (``os.open`` with the mode, then written and hard-linked into place), so
 no moment exists where another account could read them; a directory or key file that
 others can read is refused (as ssh does). The unencrypted key exists only in memory.
@@ -34,6 +36,10 @@ from vaxpass.adapters.keys.base import (
 from vaxpass.core.pki import KeySigner
 
 PASSPHRASE_ENVIRONMENT = "VAXPASS_KEY_PASSPHRASE"
+# cryptography writes PKCS#8 with PBKDF2-HMAC-SHA256 at 2,048 iterations and offers no
+# setting for more, so a stolen file is as strong as the passphrase: ask for a long one
+# (a random secret in a file, as a service gets it).
+MIN_PASSPHRASE_LENGTH = 16
 
 
 class InsecurePermissions(KeyStoreError):
@@ -42,8 +48,11 @@ class InsecurePermissions(KeyStoreError):
 
 class FileKeyStore(KeyStore):
     def __init__(self, directory: str | Path, passphrase: bytes) -> None:
-        if not passphrase:
-            raise KeyStoreError("a key store passphrase cannot be empty")
+        if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+            raise KeyStoreError(
+                f"the key store passphrase must have at least {MIN_PASSPHRASE_LENGTH} "
+                "characters; use a random secret"
+            )
         self.directory = Path(directory)
         self._passphrase = passphrase
         self._loaded: dict[str, KeySigner] = {}
