@@ -537,3 +537,38 @@ def normalize_sex(raw: str | None) -> str:
     raise IdentityError(
         "sex", "invalid", _("%(value)s is not a sex (Nam / Nữ)."), {"value": raw or ""}
     )
+
+
+# --- Matching keys (added for cleaning; the functions above are unchanged) -------------
+
+
+def has_diacritics(raw: str) -> bool:
+    """Whether a name carries any Vietnamese mark (tone, breve, circumflex, horn, đ).
+
+    A name typed without any ("NGUYEN THI HOA") is a keyboard habit, not a misspelling.
+    """
+    text = unicodedata.normalize("NFD", raw.translate(_LOOKALIKES))
+    return any(unicodedata.category(c) == "Mn" or c in "đĐ" for c in text)
+
+
+_SOUND_VOWELS = re.compile(r"[aeiouy]+")
+_REPEATS = re.compile(r"(.)\1+")
+
+
+def name_sound_key(raw: str) -> str:
+    """A soundex-like blocking key: ``name_key`` with doubled letters collapsed and the
+    vowels dropped after each word's first letter ("Nguyễn Thị Hường" -> "ngn th hng").
+
+    Typos that drop, double or change a vowel or a tone (the commonest) keep the key.
+    """
+    words = []
+    for word in name_key(raw).split():
+        word = _REPEATS.sub(r"\1", word)
+        words.append(word[0] + _SOUND_VOWELS.sub("", word[1:]))
+    return " ".join(words)
+
+
+def clean_name_text(raw: str) -> str:
+    """A name as typed, only re-encoded: NFC, look-alike letters (Ð, ð, ’) replaced,
+    whitespace collapsed; case and tone style kept, so it still shows what was typed."""
+    return " ".join(unicodedata.normalize("NFC", raw).translate(_LOOKALIKES).split())

@@ -1,0 +1,278 @@
+"""The batch pipeline: registry and doses in, one decision per dose out.
+
+    run = BatchRun(policy=NATIONAL, today=date(2026, 12, 1))
+    run.load_files("registry.parquet", "doses.csv")      # or run.load_relations(...)
+    summary = run.clean(model)                           # stage 1, stage 2, policy
+    for chunk in run.decisions(chunk_size=10_000):        # list[DoseDecision]
+        ...
+    run.write("decisions.csv")
+
+Everything happens in one DuckDB connection (``run.con``): ``prepare`` builds the
+comparable forms, ``stage1_sql`` decides by ID, ``stage2`` scores the rest with Splink,
+and the policy's thresholds turn outcomes and candidates into decisions in SQL with the
+same rules as ``Policy.settle``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from vaxpass.core.matching.decisions import Candidate, Decision, DoseDecision
+from vaxpass.core.matching.policy import NATIONAL, Policy
+from vaxpass.core.matching.reasons import INFORMATIVE_REASONS, Reason
+from vaxpass.linkage import stage2, tables
+from vaxpass.linkage.model import Model
+from vaxpass.linkage.prepare import prepare
+from vaxpass.linkage.stage1_sql import stage1_sql
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Summary:
+    doses: int = 0
+    registry_people: int = 0
+    stage2_doses: int = 0
+    pairs_scored: int = 0
+    decisions: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    policy_version: str = ""
+    model_version: str = ""
+
+    def lines(self) -> list[str]:
+        out = [f"{self.doses:,} doses against {self.registry_people:,} registry people"]
+        for name, count in sorted(self.decisions.items(), key=lambda kv: -kv[1]):
+            out.append(f"  {name:<10} {count:>12,}  {count / max(self.doses, 1):7.2%}")
+        out.append("reasons:")
+        for name, count in sorted(self.reasons.items(), key=lambda kv: -kv[1]):
+            out.append(f"  {name:<28} {count:>12,}")
+        out.append("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in self.seconds.items()))
+        return out
+
+
+def _codes(reasons) -> str:
+    return ", ".join(f"'{r}'" for r in sorted(reasons))
+
+
+def decisions_sql(policy: Policy, model_version: str) -> str:
+    """The policy as SQL over stage1 and s2_candidates (the rules of Policy.settle)."""
+    auto = _codes(policy.auto_correct_reasons)
+    informative = _codes(INFORMATIVE_REASONS)
+    best_p, best_w = "c.candidates[1].probability", "c.candidates[1].match_weight"
+    second_w = "c.candidates[2].match_weight"
+    return f"""
+    CREATE OR REPLACE TABLE decisions AS
+    WITH settled AS (
+        SELECT s.dose_id, s.outcome, s.holder_id, s.reasons, c.candidates,
+            CASE
+                WHEN s.outcome = 'verified' THEN 'verified'
+                WHEN s.outcome = 'correctable' AND len(list_filter(s.reasons,
+                     lambda x: x NOT IN ({informative}) AND x NOT IN ({auto}))) = 0
+                    THEN 'corrected'
+                WHEN s.outcome = 'correctable' THEN 'review'
+                WHEN c.candidates IS NULL OR {best_p} < {policy.review_probability}
+                    THEN 'not_found'
+                WHEN {best_p} < {policy.auto_link_probability} THEN 'review'
+                WHEN len(c.candidates) > 1
+                     AND {best_w} - {second_w} < {policy.auto_link_margin_bits} THEN 'review'
+                ELSE 'linked' END AS decision
+        FROM stage1 s LEFT JOIN s2_candidates c USING (dose_id)
+    )
+    SELECT dose_id, decision,
+        CASE WHEN decision IN ('verified', 'corrected') THEN holder_id
+             WHEN decision = 'linked' THEN candidates[1].citizen_id END AS citizen_id,
+        CASE WHEN outcome IN ('verified', 'correctable') THEN NULL
+             ELSE candidates[1].probability END AS probability,
+        CASE WHEN outcome IN ('verified', 'correctable') AND decision = 'review'
+                 THEN reasons || ['{Reason.NOT_AUTO_CORRECTED}']
+             WHEN outcome IN ('verified', 'correctable') THEN reasons
+             WHEN decision = 'not_found' THEN reasons || ['{Reason.NO_CANDIDATE}']
+             WHEN decision = 'linked' THEN reasons || ['{Reason.PROBABLE_MATCH}']
+             WHEN candidates[1].probability < {policy.auto_link_probability}
+                 THEN reasons || ['{Reason.BELOW_AUTO_THRESHOLD}']
+             ELSE reasons || ['{Reason.AMBIGUOUS_CANDIDATES}'] END AS reasons,
+        CASE WHEN outcome IN ('verified', 'correctable') THEN 1 ELSE 2 END AS stage,
+        CASE WHEN decision = 'review' AND outcome = 'correctable' THEN holder_id
+             WHEN decision = 'review' THEN candidates[1].citizen_id END AS candidate_id,
+        CASE WHEN outcome IN ('verified', 'correctable') THEN NULL
+             ELSE candidates[1:{policy.candidates_kept}] END AS candidates,
+        CAST([] AS VARCHAR[]) AS merge_with,
+        '{policy.label}' AS policy_version,
+        CASE WHEN outcome IN ('verified', 'correctable') THEN '' ELSE '{model_version}' END
+            AS model_version
+    FROM settled
+    """
+
+
+_MERGES_SQL = f"""
+    CREATE OR REPLACE TABLE merges AS
+    WITH linked AS (
+        SELECT d.dose_id, d.citizen_id, x.dose_date, x.facility_code
+        FROM decisions d JOIN dose x USING (dose_id)
+        WHERE d.citizen_id IS NOT NULL AND x.dose_date <> ''
+    )
+    SELECT a.dose_id, list(b.dose_id ORDER BY b.dose_id) AS merge_with
+    FROM linked a JOIN linked b
+      ON a.citizen_id = b.citizen_id AND a.dose_date = b.dose_date
+     AND a.dose_id <> b.dose_id AND a.facility_code <> b.facility_code
+    GROUP BY a.dose_id;
+    UPDATE decisions SET merge_with = m.merge_with,
+           reasons = list_append(decisions.reasons, '{Reason.DUPLICATE_DOSE}')
+    FROM merges m WHERE decisions.dose_id = m.dose_id;
+"""
+
+
+class BatchRun:
+    """One batch cleaning run in its own DuckDB connection."""
+
+    def __init__(
+        self,
+        *,
+        policy: Policy = NATIONAL,
+        today: date | None = None,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        progress: Progress | None = None,
+        con=None,
+    ):
+        self.policy = policy
+        self.today = today or date.today()
+        self.con = con or tables.connect(threads=threads, memory_limit=memory_limit)
+        self.summary = Summary(policy_version=policy.label)
+        self._progress = progress or (lambda message: None)
+        self._prepared = False
+
+    # --- inputs --------------------------------------------------------------------------
+
+    def load_files(self, registry: str | Path, doses: str | Path) -> None:
+        self._timed(
+            "read",
+            lambda: self._load(
+                lambda: tables.load_table(
+                    self.con, registry, "registry_raw", tables.REGISTRY_COLUMNS
+                ),
+                lambda: tables.load_table(self.con, doses, "doses_raw", tables.DOSE_COLUMNS),
+            ),
+        )
+
+    def load_relations(self, registry, doses) -> None:
+        """Registry and doses as DuckDB relations of ``self.con`` (files, a database
+        export attached to it, a query), with the contract's columns."""
+        self._load(
+            lambda: tables.register_relation(
+                self.con, registry, "registry_raw", tables.REGISTRY_COLUMNS
+            ),
+            lambda: tables.register_relation(self.con, doses, "doses_raw", tables.DOSE_COLUMNS),
+        )
+
+    def _load(self, registry: Callable[[], int], doses: Callable[[], int]) -> None:
+        self.summary.registry_people = registry()
+        self.summary.doses = doses()
+        self._prepared = False
+
+    def prepare(self) -> None:
+        if not self._prepared:
+            self._progress("preparing names, IDs, dates and phones")
+            self._timed("prepare", lambda: prepare(self.con, today=self.today))
+            self._prepared = True
+
+    # --- the run -------------------------------------------------------------------------
+
+    def stage1(self) -> None:
+        self.prepare()
+        self._progress("stage 1: by ID")
+        self._timed("stage1", lambda: self.con.execute(stage1_sql()))
+
+    def train(self, **options) -> Model:
+        """Train a stage-2 model on this run's data (see stage2.train)."""
+        self.prepare()
+        self._progress("training the stage-2 model")
+        return self._timed("train", lambda: stage2.train(self.con, today=self.today, **options))
+
+    def clean(self, model: Model) -> Summary:
+        self.stage1()
+        self.summary.model_version = model.version
+        self.summary.stage2_doses = stage2.make_inputs(self.con)
+        self._progress(f"stage 2: {self.summary.stage2_doses:,} doses with Splink")
+        self.summary.pairs_scored = self._timed(
+            "stage2", lambda: stage2.predict(self.con, model, keep=self.policy.candidates_kept)
+        )
+        self._progress("applying the policy")
+        self._timed("decide", self._decide)
+        return self.summary
+
+    def _decide(self) -> None:
+        self.con.execute(decisions_sql(self.policy, self.summary.model_version))
+        if self.policy.propose_merges:
+            self.con.execute(_MERGES_SQL)
+        self.summary.decisions = dict(
+            self.con.execute("SELECT decision, count(*) FROM decisions GROUP BY 1").fetchall()
+        )
+        self.summary.reasons = dict(
+            self.con.execute(
+                "SELECT r, count(*) FROM (SELECT unnest(reasons) AS r FROM decisions) GROUP BY 1"
+            ).fetchall()
+        )
+
+    # --- outputs -------------------------------------------------------------------------
+
+    OUTPUT_SQL = """
+        SELECT dose_id, decision, coalesce(citizen_id, '') AS citizen_id,
+               CASE WHEN probability IS NULL THEN '' ELSE printf('%.6f', probability) END
+                   AS probability,
+               array_to_string(reasons, ';') AS reasons,
+               coalesce(candidate_id, '') AS candidate_id,
+               array_to_string(merge_with, ';') AS merge_with
+        FROM decisions ORDER BY dose_id
+    """
+
+    def write(self, path: str | Path) -> None:
+        self._timed("write", lambda: tables.write_query(self.con, self.OUTPUT_SQL, path))
+
+    def decisions(self, chunk_size: int = 10_000) -> Iterator[list[DoseDecision]]:
+        """All decisions, in chunks, as the core's DoseDecision."""
+        result = self.con.execute(
+            """SELECT dose_id, decision, citizen_id, probability, reasons, stage, candidate_id,
+                      candidates, merge_with, policy_version, model_version
+               FROM decisions ORDER BY dose_id"""
+        )
+        while rows := result.fetchmany(chunk_size):
+            yield [_decision(row) for row in rows]
+
+    def reason_counts(self) -> Counter[str]:
+        return Counter(self.summary.reasons)
+
+    def _timed(self, phase: str, action: Callable):
+        start = time.perf_counter()
+        result = action()
+        self.summary.seconds[phase] = self.summary.seconds.get(phase, 0) + round(
+            time.perf_counter() - start, 2
+        )
+        return result
+
+
+def _decision(row) -> DoseDecision:
+    (dose_id, decision, citizen_id, probability, reasons, stage, candidate_id, candidates,
+     merge_with, policy_version, model_version) = row  # fmt: skip
+    return DoseDecision(
+        dose_id=dose_id,
+        decision=Decision(decision),
+        citizen_id=citizen_id,
+        probability=probability,
+        reasons=tuple(reasons),
+        stage=stage,
+        candidate_id=candidate_id,
+        candidates=tuple(
+            Candidate(c["citizen_id"], c["probability"], c["match_weight"])
+            for c in candidates or ()
+        ),
+        merge_with=tuple(merge_with or ()),
+        policy_version=policy_version,
+        model_version=model_version,
+    )
