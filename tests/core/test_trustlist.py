@@ -393,3 +393,23 @@ def test_malformed_gateway_documents():
         "rawData is not a certificate",
         "not an object",
     ]
+
+
+def test_revocation_entries_are_checked():
+    with pytest.raises(trustlist.TrustListError, match="16 bytes"):
+        trustlist.revocation_entry(b"k" * 8, "UCI", bytes(15), T0)
+    with pytest.raises(ValueError):
+        trustlist.revocation_entry(b"k" * 8, "NOT-A-TYPE", bytes(16), T0)
+    payload = {
+        "version": 1,
+        "issuer": "VN",
+        "issuedAt": "2026-12-01T00:00:00Z",
+        "batches": [
+            {"kid": "a2tra2tra2s=", "hashType": "UCI", "expires": "2027-01-01T00:00:00Z",
+             "hashes": ["AAAA"]}
+        ],
+    }  # fmt: skip
+    with pytest.raises(MalformedList, match="not 16 bytes"):
+        RevocationList.from_json(payload)
+    payload["batches"][0]["hashes"] = [base64.b64encode(bytes(16)).decode()]
+    assert RevocationList.from_json(payload).contains(b"k" * 8, bytes(16))

@@ -49,7 +49,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -391,18 +391,23 @@ def revocation_hashes(
     )
 
 
-@dataclass(frozen=True, order=True)
-class RevocationEntry:
+class RevocationEntry(NamedTuple):
+    """One revoked hash. ``expires`` is the end of the day (UTC) the revoked certificate
+    expires: the batch it is published in. Make entries with ``revocation_entry`` or
+    ``revocation_entries``, which check and round; a tuple keeps big lists fast to load."""
+
     kid: bytes
     hash_type: HashType
     hash: bytes
-    expires: datetime.datetime  # rounded up to midnight UTC: the batch it belongs to
+    expires: datetime.datetime
 
-    def __post_init__(self) -> None:
-        if len(self.hash) != HASH_SIZE:
-            raise TrustListError(f"a revocation hash has {HASH_SIZE} bytes, not {len(self.hash)}")
-        object.__setattr__(self, "hash_type", HashType(self.hash_type))
-        object.__setattr__(self, "expires", _batch_expiry(self.expires))
+
+def revocation_entry(
+    kid: bytes, hash_type: HashType | str, hash16: bytes, expires: datetime.datetime
+) -> RevocationEntry:
+    if len(hash16) != HASH_SIZE:
+        raise TrustListError(f"a revocation hash has {HASH_SIZE} bytes, not {len(hash16)}")
+    return RevocationEntry(kid, HashType(hash_type), hash16, _batch_expiry(expires))
 
 
 def revocation_entries(
@@ -419,7 +424,7 @@ def revocation_entries(
     hashes = revocation_hashes(
         uci=uci, country=country, signature=signature, algorithm=algorithm
     ).by_type()
-    return [RevocationEntry(kid, HashType(t), hashes[HashType(t)], expires) for t in hash_types]
+    return [revocation_entry(kid, t, hashes[HashType(t)], expires) for t in hash_types]
 
 
 class RevocationList:
@@ -487,16 +492,20 @@ class RevocationList:
         try:
             if payload["version"] != FORMAT_VERSION:
                 raise MalformedList(f"unknown revocation list version {payload['version']!r}")
-            entries = [
-                RevocationEntry(
+            entries = []
+            for batch in payload["batches"]:
+                # Checked and rounded once per batch, not per hash.
+                first = revocation_entry(
                     base64.b64decode(batch["kid"], validate=True),
-                    HashType(batch["hashType"]),
-                    base64.b64decode(value, validate=True),
+                    batch["hashType"],
+                    bytes(HASH_SIZE),
                     _parse_time(batch["expires"]),
                 )
-                for batch in payload["batches"]
-                for value in batch["hashes"]
-            ]
+                for value in batch["hashes"]:
+                    hash16 = base64.b64decode(value, validate=True)
+                    if len(hash16) != HASH_SIZE:
+                        raise MalformedList(f"revocation hash {value!r} is not {HASH_SIZE} bytes")
+                    entries.append(first._replace(hash=hash16))
             return cls(entries, issued_at=_parse_time(payload["issuedAt"]))
         except (KeyError, TypeError, ValueError, binascii.Error, TrustListError) as error:
             if isinstance(error, MalformedList):
