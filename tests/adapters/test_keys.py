@@ -296,3 +296,27 @@ def test_pkcs11_wrong_pin_is_a_clear_error(softhsm):
             Pkcs11KeyStore(softhsm, TOKEN_LABEL, "000000")
     finally:
         store.close()
+
+
+def _sign_in_child(module: str, label: str, queue) -> None:
+    from vaxpass.adapters.keys.pkcs11 import Pkcs11KeyStore
+
+    store = Pkcs11KeyStore(module, TOKEN_LABEL, USER_PIN)
+    queue.put(store.signer(label).sign(b"signed in a forked worker"))
+    store.close()
+
+
+def test_pkcs11_store_opens_again_in_a_forked_worker(softhsm, token):
+    """Batch issuing forks worker processes: a child opens its own store and signs."""
+    import multiprocessing
+
+    ca = make_ca(token, "hsm-fork-ca")
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_sign_in_child, args=(softhsm, "hsm-fork-ca", queue))
+    child.start()
+    signature = queue.get(timeout=30)
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    verify(ca.certificate_der, signature, b"signed in a forked worker")
+    verify(ca.certificate_der, ca.sign(b"parent still signs"), b"parent still signs")

@@ -216,7 +216,6 @@ class _SharedSession:
     key: tuple[str, str]
     session: Any
     pin_digest: bytes
-    pid: int
     lock: threading.Lock = field(default_factory=threading.Lock)
     users: int = 1
 
@@ -224,12 +223,13 @@ class _SharedSession:
 _libraries: dict[str, Any] = {}
 _sessions: dict[tuple[str, str], _SharedSession] = {}
 _sessions_lock = threading.Lock()
+_loaded_in_pid = os.getpid()
 
 
 def _open_session(module: str, token_label: str, pin: bytes) -> _SharedSession:
     digest = hashlib.sha256(pin).digest()
     with _sessions_lock:
-        if any(shared.pid != os.getpid() for shared in _sessions.values()):
+        if _loaded_in_pid != os.getpid():
             _after_fork()
         shared = _sessions.get((module, token_label))
         if shared is not None:
@@ -246,7 +246,7 @@ def _open_session(module: str, token_label: str, pin: bytes) -> _SharedSession:
             session = token.open(rw=True, user_pin=pin.decode())
         except (PinIncorrect, PinLenRange):
             raise WrongSecret(f"wrong PIN for PKCS#11 token {token_label!r}") from None
-        shared = _SharedSession((module, token_label), session, digest, os.getpid())
+        shared = _SharedSession((module, token_label), session, digest)
         _sessions[shared.key] = shared
         return shared
 
@@ -271,10 +271,12 @@ def _library(module: str) -> Any:
 
 def _after_fork() -> None:
     # A forked child inherits the parent's sessions, which are not valid in it; PKCS#11
-    # asks for the library to be initialised again.
+    # asks for the library to be initialised again (C_Finalize, C_Initialize).
+    global _loaded_in_pid
     _sessions.clear()
     for library in _libraries.values():
         library.reinitialize()
+    _loaded_in_pid = os.getpid()
 
 
 def _pin_bytes(pin: bytes | str) -> bytes:
