@@ -1,0 +1,138 @@
+"""Issuing: a person's doses → a signed EU DCC as an ``HC1:`` string.
+
+The chain is DCC JSON → CWT claims (CBOR) → COSE_Sign1 (ES256 or PS256, ``kid`` in the
+protected header) → zlib → base45 → ``HC1:``. Nothing is stored: the caller gets the
+string with what it must keep (the UVCI, the validity, the signature for the revocation
+list).
+
+The zlib stream is written as one stored (uncompressed) deflate block. Measured on this
+project's certificates, zlib's best level saves 0 to 11 bytes of 330-640 (under 2 %:
+the payload is short and its largest parts, the signature and the UVCI, are random), yet
+costs 25-40 µs per certificate, half an ECDSA signature, mostly in setting up its state.
+A stored block is still zlib (RFC 1950, deflate block type 0 of RFC 1951), which every
+verifier inflates; ``compress(data, level)`` gives real compression where wanted.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import cbor2
+
+from vaxpass.core.dcc.base45 import b45encode
+from vaxpass.core.dcc.cose import sign1
+from vaxpass.core.dcc.errors import INPUT_INVALID, error
+from vaxpass.core.dcc.payload import Dose, Person, vaccination_payload
+from vaxpass.core.dcc.revocation import RevocationHashes, revocation_hashes
+from vaxpass.core.dcc.uvci import make_uvci
+from vaxpass.core.i18n import gettext_noop as _
+from vaxpass.core.signing import Signer
+
+PREFIX = "HC1:"
+DEFAULT_VALIDITY = timedelta(days=365)  # 12 months (Decision 5772/QĐ-BYT)
+# CWT claim keys (RFC 8392) and the EU health certificate claim.
+CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_HCERT = 1, 4, 6, -260
+HCERT_EU_DCC = 1
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """A signed certificate and what the issuer must keep of it."""
+
+    hc1: str
+    uvci: str
+    issued_at: datetime
+    expires_at: datetime
+    issuer_country: str
+    kid: bytes
+    algorithm: str
+    signature: bytes  # raw COSE signature (r||s for ES256)
+    cose: bytes
+    dcc: Mapping[str, Any]
+
+    def revocation_hashes(self) -> RevocationHashes:
+        """The hashes under which this certificate is listed once revoked."""
+        return revocation_hashes(self.uvci, self.issuer_country, self.signature, self.algorithm)
+
+
+def compress(data: bytes, level: int = 0) -> bytes:
+    """A zlib stream of ``data``: stored blocks at level 0 (see the module docstring),
+    else zlib's own compression at that level."""
+    if level:
+        return zlib.compress(data, level)
+    blocks = [b"\x78\x01"]  # deflate, 32 KiB window, no dictionary (header check bits)
+    for start in range(0, len(data), 0xFFFF) or (0,):
+        chunk = data[start : start + 0xFFFF]
+        final = start + 0xFFFF >= len(data)
+        size = len(chunk)
+        blocks.append(bytes((final, size & 0xFF, size >> 8, ~size & 0xFF, (~size >> 8) & 0xFF)))
+        blocks.append(chunk)
+    blocks.append(zlib.adler32(data).to_bytes(4, "big"))
+    return b"".join(blocks)
+
+
+def hc1_of_cose(cose: bytes, compression_level: int = 0) -> str:
+    """The ``HC1:`` text of COSE_Sign1 bytes (zlib, base45, prefix)."""
+    return PREFIX + b45encode(compress(cose, compression_level))
+
+
+def sign_dcc(
+    dcc: Mapping[str, Any],
+    signer: Signer,
+    *,
+    issuer_country: str,
+    issued_at: datetime,
+    expires_at: datetime,
+) -> tuple[str, bytes, bytes]:
+    """Sign any DCC payload (vaccination, test or recovery); return the ``HC1:`` string,
+    the COSE_Sign1 bytes and the raw signature."""
+    claims = {
+        CLAIM_ISS: issuer_country,
+        CLAIM_IAT: int(issued_at.timestamp()),
+        CLAIM_EXP: int(expires_at.timestamp()),
+        CLAIM_HCERT: {HCERT_EU_DCC: dcc},
+    }
+    cose, signature = sign1(cbor2.dumps(claims), signer)
+    return hc1_of_cose(cose), cose, signature
+
+
+def encode_vaccination_certificate(
+    person: Person,
+    doses: Sequence[Dose],
+    signer: Signer,
+    *,
+    issuer_country: str = "VN",
+    issued_at: datetime | None = None,
+    validity: timedelta = DEFAULT_VALIDITY,
+    uvci: str | None = None,
+) -> IssuedCertificate:
+    """Issue the EU DCC of ``person`` for ``doses`` (the latest dose goes on it), signed
+    by ``signer``, valid from ``issued_at`` (default now) for ``validity``. A new UVCI is
+    made unless one is given. Raises ``DccError`` on unusable input."""
+    if validity <= timedelta(0):
+        raise error(INPUT_INVALID, _("The validity must be positive."))
+    issued_at = (issued_at or datetime.now(UTC)).replace(microsecond=0)
+    if issued_at.tzinfo is None:
+        issued_at = issued_at.replace(tzinfo=UTC)
+    expires_at = issued_at + validity
+    uvci = uvci or make_uvci(issuer_country)
+    dcc = vaccination_payload(person, doses, uvci)
+    hc1, cose, signature = sign_dcc(
+        dcc, signer, issuer_country=issuer_country, issued_at=issued_at, expires_at=expires_at
+    )
+    return IssuedCertificate(
+        hc1=hc1,
+        uvci=uvci,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        issuer_country=issuer_country,
+        kid=signer.kid,
+        algorithm=signer.algorithm,
+        signature=signature,
+        cose=cose,
+        dcc=dcc,
+    )

@@ -1,0 +1,140 @@
+"""The EU DCC vaccination payload (the JSON inside ``-260/1``) from a person and their
+doses.
+
+A DCC of schema 1.3.x holds exactly one vaccination entry (``"v"`` has ``maxItems: 1``):
+the latest dose, whose dose number and series total (``dn``/``sd``, e.g. 2/2 for a
+completed primary series, 3/3 for a booster after two doses) say where the person
+stands. The WHO DDCC:VS document (``fhir.py``) lists every dose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from vaxpass.core.dcc.errors import INPUT_INVALID, PRODUCT_UNKNOWN, error
+from vaxpass.core.dcc.names import MAX_LENGTH, icao_transliteration, split_full_name
+from vaxpass.core.i18n import gettext_noop as _
+from vaxpass.core.vaccines import MANUFACTURERS, PROPHYLAXIS, get_product
+
+DCC_VERSION = "1.3.0"  # the release every verifier in service accepts
+COVID_19 = "840539006"  # SNOMED CT, the "tg" (disease targeted) value
+DEFAULT_ISSUER = "Ministry of Health of Viet Nam"
+# The schema's own pattern, plus a real calendar date when month and day are given.
+_BIRTH_DATE = re.compile(r"((19|20)\d\d)(-(\d\d)(-(\d\d))?)?")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+@dataclass(frozen=True)
+class Person:
+    """The holder. ``birth_date`` is ``YYYY-MM-DD``, or ``YYYY-MM`` / ``YYYY`` when only
+    that is known (as for many older people in the registry)."""
+
+    family_name: str
+    given_name: str
+    birth_date: str
+
+    @classmethod
+    def from_full_name(cls, full_name: str, birth_date: str) -> Person:
+        """From a Vietnamese full name, family name first ("Nguyễn Thị Hoà")."""
+        family, given = split_full_name(full_name)
+        return cls(family, given, birth_date)
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One vaccination. ``product`` is the EU value-set code (the DCC's ``mp``);
+    ``facility`` and ``lot`` appear only in the FHIR document."""
+
+    product: str
+    date: date
+    dose_number: int
+    series_total: int
+    country: str = "VN"
+    issuer: str = DEFAULT_ISSUER
+    facility: str = ""
+    lot: str = ""
+
+
+def latest_dose(doses: Sequence[Dose]) -> Dose:
+    """The dose the DCC carries: the latest, by date and then dose number."""
+    if not doses:
+        raise error(INPUT_INVALID, _("A vaccination certificate needs at least one dose."))
+    return max(doses, key=lambda d: (d.date, d.dose_number))
+
+
+def vaccination_payload(person: Person, doses: Sequence[Dose], uvci: str) -> dict[str, Any]:
+    """The DCC JSON for ``person`` vaccinated with ``doses``, identified by ``uvci``."""
+    dose = latest_dose(doses)
+    product = get_product(dose.product)
+    if product is None or not product.manufacturer:
+        raise error(
+            PRODUCT_UNKNOWN,
+            _("%(code)s is not a vaccine of the EU value set with a known manufacturer."),
+            code=dose.product[:40],
+        )
+    if product.manufacturer not in MANUFACTURERS or product.prophylaxis not in PROPHYLAXIS:
+        raise error(
+            PRODUCT_UNKNOWN, _("%(code)s has codes outside the value sets."), code=product.code
+        )
+    if not 1 <= dose.dose_number <= 99 or not 1 <= dose.series_total <= 99:
+        raise error(INPUT_INVALID, _("Dose number and series total must be 1 to 99."))
+    if not _COUNTRY.fullmatch(dose.country):
+        raise error(INPUT_INVALID, _("The country must be two capital letters (ISO 3166)."))
+    if not dose.issuer or len(dose.issuer) > MAX_LENGTH:
+        raise error(INPUT_INVALID, _("The issuer must be 1 to 80 characters."))
+    return {
+        "ver": DCC_VERSION,
+        "nam": _name(person),
+        "dob": _birth_date(person.birth_date),
+        "v": [
+            {
+                "tg": COVID_19,
+                "vp": product.prophylaxis,
+                "mp": product.code,
+                "ma": product.manufacturer,
+                "dn": dose.dose_number,
+                "sd": dose.series_total,
+                "dt": _day(dose.date),
+                "co": dose.country,
+                "is": dose.issuer,
+                "ci": uvci,
+            }
+        ],
+    }
+
+
+def _name(person: Person) -> dict[str, str]:
+    family, given = person.family_name.strip(), person.given_name.strip()
+    if len(family) > MAX_LENGTH or len(given) > MAX_LENGTH:
+        raise error(INPUT_INVALID, _("A name part is longer than 80 characters."))
+    family_t, given_t = icao_transliteration(family), icao_transliteration(given)
+    if not family_t or (given and not given_t):
+        raise error(INPUT_INVALID, _("The name has no letters that ICAO 9303 can write."))
+    name = {"fn": family, "fnt": family_t}
+    if given:
+        name["gn"] = given
+        name["gnt"] = given_t
+    return name
+
+
+def _day(day: date) -> str:
+    return (day.date() if isinstance(day, datetime) else day).isoformat()
+
+
+def _birth_date(text: str) -> str:
+    match = _BIRTH_DATE.fullmatch(text)
+    if not match:
+        raise error(
+            INPUT_INVALID,
+            _("The birth date must be YYYY-MM-DD, YYYY-MM or YYYY, from 1900 to 2099."),
+        )
+    year, month, day = match.group(1), match.group(4), match.group(6)
+    try:
+        date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise error(INPUT_INVALID, _("%(value)s is not a date."), value=text) from None
+    return text

@@ -1,0 +1,545 @@
+"""The offline verifier: ``HC1:`` text, a QR image or raw COSE bytes in, a structured
+result out, with every stage and every check and the reasons for the verdict.
+
+Stages, outermost first: picture (image input only) → ``HC1:`` prefix → base45 → zlib →
+COSE_Sign1 → CWT claims → DCC. Checks, each run whenever its inputs decoded, so one
+failure does not hide another:
+
+``verify``
+    the signature, with the signer found in the trust list by ``kid`` (protected header
+    first; a wrong protected ``kid`` fails even when the unprotected one is right); ES256
+    as raw r||s with a P-256 key only, PS256 with PSS, MGF1-SHA256, salt length 32.
+``expiration``
+    ``iat <= clock <= exp`` (numbers, integer or not).
+``keyusage``
+    the signer certificate's extended key usage allows the certificate type.
+``schema``
+    the DCC matches the JSON schema of its own ``ver`` (CBOR datetimes as strings).
+``revocation``
+    none of the certificate's revocation hashes is on the revocation list (only when
+    one is given).
+
+Trust list: a mapping ``kid → x509.Certificate`` (or ``kid → [certificates]`` when kids
+collide), or just certificates, whose kids are computed. Revocation: any object with
+``is_revoked(kid: bytes, hashes: RevocationHashes) -> bool`` (see ``revocation.py``).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import cbor2
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from vaxpass.core.dcc import errors as codes
+from vaxpass.core.dcc.base45 import b45decode
+from vaxpass.core.dcc.cose import CoseSign1, decode_sign1
+from vaxpass.core.dcc.encode import (
+    CLAIM_EXP,
+    CLAIM_HCERT,
+    CLAIM_IAT,
+    CLAIM_ISS,
+    HCERT_EU_DCC,
+    PREFIX,
+)
+from vaxpass.core.dcc.errors import DccError, error
+from vaxpass.core.dcc.keyusage import allowed_types
+from vaxpass.core.dcc.qr import read_qr
+from vaxpass.core.dcc.revocation import RevocationCheck, RevocationHashes, revocation_hashes
+from vaxpass.core.dcc.schema import schema_errors
+from vaxpass.core.i18n import gettext_noop as _
+from vaxpass.core.signing import ES256, PS256, kid_of
+
+# The checks of a result, named as the conformance flags are.
+STAGES = ("picturedecode", "unprefix", "b45decode", "compression", "decode")
+CHECKS = ("verify", "expiration", "keyusage", "schema", "revocation")
+MAX_DECOMPRESSED = 256 * 1024  # a QR code holds < 3 KB; this is far beyond any certificate
+_ECDSA = ec.ECDSA(hashes.SHA256())
+_PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+# First bytes of COSE_Sign1: tag 18, a bare array of four, tag 61 (CWT).
+_COSE_STARTS = (b"\xd2", b"\x84", b"\xd8")
+
+TrustList = Mapping[bytes, x509.Certificate | Sequence[x509.Certificate]]
+
+
+class Status(StrEnum):
+    VALID = "VALID"
+    NOT_VALID = "NOT_VALID"
+    EXPIRED = "EXPIRED"
+    REVOKED = "REVOKED"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a check failed: a stable ``code`` and an English ``message`` (``template`` and
+    ``params`` for translation)."""
+
+    check: str
+    code: str
+    message: str
+    template: str
+    params: Mapping[str, str | int]
+
+    @classmethod
+    def of(cls, check: str, exc: DccError) -> Reason:
+        return cls(check, exc.code, exc.message, exc.template, exc.params)
+
+
+@dataclass(slots=True)
+class VerificationResult:
+    """Everything the verifier found. A check is True (passed), False (failed) or None
+    (not reached, because an earlier stage failed, or not applicable)."""
+
+    checks: dict[str, bool | None] = field(default_factory=lambda: dict.fromkeys(STAGES + CHECKS))
+    reasons: list[Reason] = field(default_factory=list)
+    text: str | None = None  # the HC1: text
+    compressed: bytes | None = None  # base45-decoded
+    cose_bytes: bytes | None = None
+    cose: CoseSign1 | None = None
+    claims: Mapping[Any, Any] | None = None
+    dcc: Mapping[str, Any] | None = None  # JSON form: CBOR datetimes as ISO strings
+    kid: bytes | None = None
+    algorithm: str | None = None
+    issuer: str | None = None  # CWT iss, the issuing country
+    issued_at: datetime | None = None
+    expires_at: datetime | None = None
+    certificate_type: str | None = None  # "v", "t" or "r"
+    signer: x509.Certificate | None = None
+    revocation_hashes: RevocationHashes | None = None
+
+    @property
+    def status(self) -> Status:
+        checks = self.checks
+        if any(checks[s] is False for s in STAGES) or checks["decode"] is not True:
+            return Status.NOT_VALID
+        if checks["verify"] is not True or False in (checks["keyusage"], checks["schema"]):
+            return Status.NOT_VALID
+        if checks["revocation"] is False:
+            return Status.REVOKED
+        if checks["expiration"] is not True:
+            expired = any(r.code == codes.EXPIRED for r in self.reasons)
+            return Status.EXPIRED if expired else Status.NOT_VALID
+        return Status.VALID
+
+    @property
+    def valid(self) -> bool:
+        return self.status is Status.VALID
+
+    def fail(self, check: str, exc: DccError) -> None:
+        self.checks[check] = False
+        self.reasons.append(Reason.of(check, exc))
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form: one boolean (or null) per check, ``valid``, ``status``,
+        ``reasons`` and what was decoded."""
+        return {
+            **self.checks,
+            "valid": self.valid,
+            "status": self.status.value,
+            "reasons": [
+                {"check": r.check, "code": r.code, "message": r.message} for r in self.reasons
+            ],
+            "kid": self.kid.hex() if self.kid is not None else None,
+            "algorithm": self.algorithm,
+            "issuer": self.issuer,
+            "issued_at": _iso(self.issued_at),
+            "expires_at": _iso(self.expires_at),
+            "certificate_type": self.certificate_type,
+            "signer": self.signer.subject.rfc4514_string() if self.signer is not None else None,
+            "dcc": _json_or_none(self.dcc),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _SignerKey:
+    certificate: x509.Certificate
+    public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey | None
+    types: frozenset[str]
+
+
+class Verifier:
+    """Verifies certificates against one trust list (and revocation list). Keys and key
+    usages are read from each certificate once, on first use."""
+
+    def __init__(
+        self,
+        trust_list: TrustList | Iterable[x509.Certificate],
+        revocation: RevocationCheck | None = None,
+    ) -> None:
+        if isinstance(trust_list, Mapping):
+            self._certificates: dict[bytes, list[x509.Certificate]] = {
+                kid: [certs] if isinstance(certs, x509.Certificate) else list(certs)
+                for kid, certs in trust_list.items()
+            }
+        else:
+            self._certificates = {}
+            for cert in trust_list:
+                kid = kid_of(cert.public_bytes(serialization.Encoding.DER))
+                self._certificates.setdefault(kid, []).append(cert)
+        self._keys: dict[bytes, list[_SignerKey]] = {}
+        self._only_signer: _SignerKey | None = None
+        self.revocation = revocation
+
+    @classmethod
+    def for_signer(
+        cls, certificate: x509.Certificate, revocation: RevocationCheck | None = None
+    ) -> Verifier:
+        """A verifier that trusts one signer certificate (``vaxpass verify --signer-cert``).
+        The ``kid`` must still match it for the signature to count, but the key usage is
+        judged against it even when the ``kid`` does not, since no other signer is in
+        question."""
+        verifier = cls([certificate], revocation)
+        verifier._only_signer = _signer_key(certificate)
+        return verifier
+
+    def verify(self, data: str | bytes, *, at: datetime | None = None) -> VerificationResult:
+        """Verify ``HC1:`` text, an image (PNG or JPEG bytes) or COSE bytes."""
+        if isinstance(data, bytes | bytearray | memoryview):
+            data = bytes(data)
+            if data[:1] in _COSE_STARTS:
+                return self.verify_cose(data, at=at)
+            if not _is_text(data):
+                return self.verify_image(data, at=at)
+            data = data.decode("ascii")
+        result = VerificationResult()
+        self._from_text(result, data)
+        return self._checked(result, at)
+
+    def verify_image(self, image: bytes, *, at: datetime | None = None) -> VerificationResult:
+        result = VerificationResult()
+        try:
+            text = read_qr(image)
+        except DccError as exc:
+            result.fail("picturedecode", exc)
+            return result
+        result.checks["picturedecode"] = True
+        self._from_text(result, text)
+        return self._checked(result, at)
+
+    def verify_cose(self, cose: bytes, *, at: datetime | None = None) -> VerificationResult:
+        result = VerificationResult()
+        result.cose_bytes = cose
+        return self._checked(result, at)
+
+    # --- stages ---------------------------------------------------------------------
+
+    def _from_text(self, result: VerificationResult, text: str) -> None:
+        text = text.strip()
+        result.text = text
+        if not text.startswith(PREFIX):
+            result.fail(
+                "unprefix",
+                error(
+                    codes.WRONG_PREFIX, _("The text does not start with %(prefix)s."), prefix=PREFIX
+                ),
+            )
+            return
+        result.checks["unprefix"] = True
+        try:
+            result.compressed = b45decode(text[len(PREFIX) :])
+        except DccError as exc:
+            result.fail("b45decode", exc)
+            return
+        result.checks["b45decode"] = True
+        try:
+            result.cose_bytes = _decompress(result.compressed)
+        except DccError as exc:
+            result.fail("compression", exc)
+            return
+        result.checks["compression"] = True
+
+    def _checked(self, result: VerificationResult, at: datetime | None) -> VerificationResult:
+        if result.cose_bytes is None:
+            return result
+        try:
+            cose = result.cose = decode_sign1(result.cose_bytes)
+        except DccError as exc:
+            result.fail("decode", exc)
+            result.fail("verify", exc)
+            return result
+        result.kid, result.algorithm = cose.kid, cose.algorithm
+        signer = self._check_signature(result, cose)
+        try:
+            _decode_claims(result, cose.payload)
+            result.checks["decode"] = True
+        except DccError as exc:
+            result.fail("decode", exc)
+            return result
+        self._check_expiry(result, _clock(at))
+        signer = signer or self._only_signer
+        if signer is not None:
+            if result.certificate_type in signer.types:
+                result.checks["keyusage"] = True
+            else:
+                result.fail(
+                    "keyusage",
+                    error(
+                        codes.KEY_USAGE,
+                        _("The signer may not sign certificates of type %(type)s."),
+                        type=result.certificate_type or "?",
+                    ),
+                )
+        _check_schema(result)
+        self._check_revocation(result, cose)
+        return result
+
+    def _check_signature(self, result: VerificationResult, cose: CoseSign1) -> _SignerKey | None:
+        if cose.kid is None:
+            result.fail(
+                "verify", error(codes.KID_MISSING, _("The certificate names no signing key."))
+            )
+            return None
+        candidates = self._signer_keys(cose.kid)
+        if not candidates:
+            result.fail(
+                "verify",
+                error(
+                    codes.KID_UNKNOWN,
+                    _("Signing key %(kid)s is not in the trust list."),
+                    kid=cose.kid.hex()[:32],
+                ),
+            )
+            return None
+        if cose.algorithm is None:
+            result.fail(
+                "verify",
+                error(
+                    codes.ALGORITHM_UNSUPPORTED, _("The signature algorithm is not ES256 or PS256.")
+                ),
+            )
+            return None
+        to_be_signed = cose.to_be_signed()
+        for candidate in candidates:
+            if _signature_matches(
+                candidate.public_key, cose.algorithm, cose.signature, to_be_signed
+            ):
+                result.checks["verify"] = True
+                result.signer = candidate.certificate
+                return candidate
+        result.fail(
+            "verify",
+            error(codes.SIGNATURE_INVALID, _("The signature does not match the signer's key.")),
+        )
+        return None
+
+    def _signer_keys(self, kid: bytes) -> list[_SignerKey]:
+        keys = self._keys.get(kid)
+        if keys is None:
+            keys = self._keys[kid] = [_signer_key(c) for c in self._certificates.get(kid, ())]
+        return keys
+
+    def _check_expiry(self, result: VerificationResult, now: datetime) -> None:
+        claims = result.claims or {}
+        iat, exp = _instant(claims.get(CLAIM_IAT)), _instant(claims.get(CLAIM_EXP))
+        result.issued_at, result.expires_at = iat, exp
+        if exp is None:
+            result.fail(
+                "expiration",
+                error(codes.VALIDITY_MISSING, _("The certificate has no expiry time.")),
+            )
+        elif iat is not None and now < iat:
+            result.fail(
+                "expiration",
+                error(
+                    codes.NOT_YET_VALID,
+                    _("The certificate is valid only from %(at)s."),
+                    at=_iso(iat) or "",
+                ),
+            )
+        elif now > exp:
+            result.fail(
+                "expiration",
+                error(codes.EXPIRED, _("The certificate expired at %(at)s."), at=_iso(exp) or ""),
+            )
+        else:
+            result.checks["expiration"] = True
+
+    def _check_revocation(self, result: VerificationResult, cose: CoseSign1) -> None:
+        if self.revocation is None or result.kid is None:
+            return
+        entries = (result.dcc or {}).get(result.certificate_type or "", ())
+        uvci = entries[0].get("ci") if entries and isinstance(entries[0], Mapping) else None
+        hashes = result.revocation_hashes = revocation_hashes(
+            uvci if isinstance(uvci, str) else "",
+            result.issuer or "",
+            cose.signature,
+            result.algorithm or "",
+        )
+        if self.revocation.is_revoked(result.kid, hashes):
+            result.fail("revocation", error(codes.REVOKED, _("The certificate has been revoked.")))
+        else:
+            result.checks["revocation"] = True
+
+
+def verify(
+    data: str | bytes,
+    trust_list: TrustList | Iterable[x509.Certificate],
+    *,
+    revocation: RevocationCheck | None = None,
+    at: datetime | None = None,
+) -> VerificationResult:
+    """Verify one certificate (``HC1:`` text, image or COSE bytes); see ``Verifier``."""
+    return Verifier(trust_list, revocation).verify(data, at=at)
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO-8601 instant; no zone means UTC; any number of fraction digits."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise error(
+            codes.INPUT_INVALID, _("%(value)s is not an ISO-8601 time."), value=text[:40]
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _is_text(data: bytes) -> bool:
+    """Printable ASCII (HC1: text with a wrong or missing prefix), not COSE bytes."""
+    return data.isascii() and data.decode("ascii").strip().isprintable()
+
+
+def _decompress(data: bytes) -> bytes:
+    if len(data) < 2 or data[0] & 0x0F != 8 or (data[0] << 8 | data[1]) % 31:
+        raise error(codes.COMPRESSION_INVALID, _("The payload is not zlib-compressed."))
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(data, MAX_DECOMPRESSED)
+    except zlib.error as exc:
+        raise error(
+            codes.COMPRESSION_INVALID, _("Broken zlib data (%(detail)s)."), detail=str(exc)[:80]
+        ) from None
+    if inflater.unconsumed_tail:
+        raise error(codes.COMPRESSION_INVALID, _("The payload inflates beyond 256 KiB."))
+    if not inflater.eof:
+        raise error(codes.COMPRESSION_INVALID, _("The zlib data is truncated."))
+    return out
+
+
+def _decode_claims(result: VerificationResult, payload: bytes) -> None:
+    try:
+        claims = cbor2.loads(payload)
+    except Exception:  # cbor2 raises several types on malformed input
+        raise error(codes.CWT_INVALID, _("The payload is not CBOR.")) from None
+    if not isinstance(claims, Mapping):
+        raise error(codes.CWT_INVALID, _("The payload is not a CWT claims map."))
+    result.claims = claims
+    issuer = claims.get(CLAIM_ISS)
+    result.issuer = issuer if isinstance(issuer, str) else None
+    hcert = claims.get(CLAIM_HCERT)
+    dcc = hcert.get(HCERT_EU_DCC) if isinstance(hcert, Mapping) else None
+    if not isinstance(dcc, Mapping):
+        raise error(codes.DCC_MISSING, _("The claims hold no EU DCC (-260/1)."))
+    result.dcc = dcc  # replaced by its JSON form below when it has one
+    types = [t for t in ("v", "t", "r") if t in dcc]
+    result.certificate_type = types[0] if len(types) == 1 else None
+
+
+def _check_schema(result: VerificationResult) -> None:
+    try:
+        dcc = _json(result.dcc)
+    except _NotJson:
+        result.fail("schema", error(codes.SCHEMA_INVALID, _("The DCC holds values JSON cannot.")))
+        return
+    result.dcc = dcc
+    problems = schema_errors(dcc)
+    if problems:
+        result.fail(
+            "schema",
+            error(
+                codes.SCHEMA_INVALID,
+                _("The DCC does not match its schema: %(problems)s."),
+                problems="; ".join(problems[:3]),
+            ),
+        )
+    else:
+        result.checks["schema"] = True
+
+
+class _NotJson(Exception):
+    pass
+
+
+def _json(value: Any) -> Any:
+    """The JSON form of decoded CBOR: maps with text keys, arrays, text, numbers,
+    booleans, null; CBOR datetimes as ISO-8601 text."""
+    if isinstance(value, str | bool | int | float) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) for k in value):
+            raise _NotJson
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    if isinstance(value, datetime):
+        return _iso(value)
+    raise _NotJson
+
+
+def _json_or_none(value: Any) -> Any:
+    try:
+        return _json(value)
+    except _NotJson:
+        return None
+
+
+def _signer_key(certificate: x509.Certificate) -> _SignerKey:
+    try:
+        key = certificate.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        key = None
+    usable = key if isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey) else None
+    return _SignerKey(certificate, usable, allowed_types(certificate))
+
+
+def _signature_matches(
+    key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey | None,
+    algorithm: str,
+    signature: bytes,
+    data: bytes,
+) -> bool:
+    try:
+        if algorithm == ES256 and isinstance(key, ec.EllipticCurvePublicKey):
+            if not isinstance(key.curve, ec.SECP256R1) or len(signature) != 64:
+                return False
+            r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            key.verify(encode_dss_signature(r, s), data, _ECDSA)
+            return True
+        if algorithm == PS256 and isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, data, _PSS, hashes.SHA256())
+            return True
+    except InvalidSignature:
+        pass
+    return False
+
+
+def _clock(at: datetime | None) -> datetime:
+    if at is None:
+        return datetime.now(UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _instant(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
