@@ -41,8 +41,12 @@ def _po_entries(path: Path) -> dict[str, str]:
     return entries
 
 
-def test_vietnamese_catalogue_is_complete_and_compiled():
-    po = ROOT / "src/vaxpass/locale/vi/LC_MESSAGES/django.po"
+# The shared catalogue, and the apps' own (each app keeps the strings it adds).
+CATALOGUES = sorted((ROOT / "src/vaxpass").glob("**/locale/vi/LC_MESSAGES/*.po"))
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT / "src")))
+def test_vietnamese_catalogue_is_complete_and_compiled(po):
     entries = _po_entries(po)
     untranslated = [msgid for msgid, msgstr in entries.items() if not msgstr]
     assert not untranslated, untranslated

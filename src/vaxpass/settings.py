@@ -10,6 +10,7 @@ VAXPASS_ALLOWED_HOSTS  comma-separated host names
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -72,8 +73,43 @@ INSTALLED_APPS = [
     "vaxpass.places",
     "vaxpass.records",
     "vaxpass.imports",
+    "vaxpass.notifications",
+    "vaxpass.passports",
     "django_tasks_db",
 ]
+
+
+# Private keys: encrypted key files in the data directory by default (the passphrase file
+# is made on first use, like the secret key; point VAXPASS_KEY_PASSPHRASE_FILE at a secret
+# mount in production), or a PKCS#11 hardware module.
+def _key_store() -> dict:
+    if os.environ.get("VAXPASS_KEY_STORE", "files") == "pkcs11":
+        return {
+            "backend": "pkcs11",
+            "module": os.environ["VAXPASS_PKCS11_MODULE"],
+            "token": os.environ["VAXPASS_PKCS11_TOKEN"],
+            "pin_file": os.environ["VAXPASS_PKCS11_PIN_FILE"],
+        }
+    passphrase = Path(os.environ.get("VAXPASS_KEY_PASSPHRASE_FILE", DATA_DIR / "keys.passphrase"))
+    if not passphrase.exists():
+        try:
+            fd = os.open(passphrase, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it a moment ago
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(32) + "\n")
+    return {
+        "backend": "files",
+        "directory": Path(os.environ.get("VAXPASS_KEY_DIR", DATA_DIR / "keys")),
+        "passphrase_file": passphrase,
+    }
+
+
+KEY_STORE = _key_store()
+# How long a passport's QR code stays valid, and how long before expiry it is renewed.
+PASSPORT_VALIDITY = timedelta(days=int(os.environ.get("VAXPASS_PASSPORT_DAYS", "365")))
+PASSPORT_RENEWAL_WINDOW = timedelta(days=int(os.environ.get("VAXPASS_RENEWAL_DAYS", "30")))
 
 # Background jobs: a job table in the main database that `vaxpass db_worker` processes
 # claim (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL). No broker to run.

@@ -261,3 +261,18 @@ def series_complete(history: Sequence[DoseFacts]) -> bool:
         if len(days) >= needed:
             return True
     return False
+
+
+def series_totals(history: Sequence[DoseFacts]) -> dict[int, int]:
+    """The "of how many" of each dose, as a certificate writes it (dn/sd), keyed by
+    index in `history`: a primary dose counts against the longest primary series of
+    the products used so far (2/2, Abdala 3/3, Jcovden 1/1); a booster beyond the series
+    is written n/n (3/3, 4/4), the EU's convention since December 2021."""
+    totals: dict[int, int] = {}
+    needed = 0
+    ordered = sorted(enumerate(history), key=lambda pair: (pair[1].given_on, pair[1].dose_number))
+    for index, dose in ordered:
+        product = get_product(dose.product)
+        needed = max(needed, product.primary_series if product else 1)
+        totals[index] = max(needed, dose.dose_number)
+    return totals
