@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("vaxpass.records.urls")),
     path("", include("vaxpass.places.urls")),
     path("", include("vaxpass.imports.urls")),
+    path("", include("vaxpass.portal.urls")),
 ]

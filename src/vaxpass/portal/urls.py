@@ -1,0 +1,19 @@
+from django.urls import path
+
+from vaxpass.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("verify/", views.verifier, name="verify"),
+    path("verify/sw.js", views.service_worker, name="service_worker"),
+    path(
+        "trust/trustlist.json", views.published_file, {"name": "trustlist.json"}, name="trustlist"
+    ),
+    path(
+        "trust/revocations.json",
+        views.published_file,
+        {"name": "revocations.json"},
+        name="revocations",
+    ),
+]
