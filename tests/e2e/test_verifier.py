@@ -1,20 +1,27 @@
 """The verifier page in Chromium: a certificate read from a (fake) camera and from an
 uploaded photo, verified in the browser against the published signed lists; tampered,
-expired, revoked and unknown certificates; offline after the first visit."""
+expired, revoked and unknown certificates; offline after the first visit; and the page's
+verifier over every EU conformance vector."""
 
 import base64
+import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 import verifier_certificates as certs
+from cryptography import x509
+
+from vaxpass.core import pki
 
 pytestmark = pytest.mark.browser
 
@@ -270,3 +277,176 @@ def test_a_list_with_a_wrong_signature_is_refused(camera_browser, verifier_serve
         assert (result["verdict"], result["reasons"]) == ("invalid", ["no_trust_list"])
     finally:
         context.close()
+
+
+# --- The EU conformance vectors, run by the page's JavaScript -----------------------
+#
+# Every vector of the EU member states' shared DCC test data (../shared/conformance/dcc)
+# through the page's own verifier in Chromium. Flags checked: UNPREFIX, B45DECODE,
+# COMPRESSION, VERIFY, EXPIRATIONCHECK, KEYUSAGE (the page's check of the same name, with
+# the vector's certificate as the one trusted signer and its usages as a trust list entry
+# carries them, at VALIDATIONCLOCK), PICTUREDECODE (the vector's QR image read by
+# zxing-wasm gives PREFIX) and VALIDJSON (the chain from PREFIX yields the vector's JSON).
+# Schema and encoding flags are the Python library's business: the page shows a
+# certificate, it does not validate its schema.
+
+CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "dcc"
+TESTDATA = CONFORMANCE / "testdata"
+# Flags the conformance README lists as wrong upstream, among those checked here.
+WRONG_UPSTREAM = [
+    (r"FR/2DCode/raw/test_pcr_ok\.json", "EXPECTEDVALIDJSON"),
+    (r"ES/2DCode/raw/40[123]\.json", "EXPECTEDVERIFY"),
+    (r"PL/1\.3\.0/2DCode/raw/[15]\.json", "EXPECTEDVALIDJSON"),
+]
+ALIASES = {"EXPTECTEDEXPIRED": "EXPECTEDEXPIRATIONCHECK"}
+CHECKS = {
+    "EXPECTEDUNPREFIX": "unprefix",
+    "EXPECTEDB45DECODE": "b45decode",
+    "EXPECTEDCOMPRESSION": "compression",
+    "EXPECTEDVERIFY": "verify",
+    "EXPECTEDEXPIRATIONCHECK": "expiration",
+    "EXPECTEDKEYUSAGE": "keyusage",
+    "EXPECTEDPICTUREDECODE": "picture",
+    "EXPECTEDVALIDJSON": "json",
+}
+
+RUN_VECTORS = """async (vectors) => {
+  const m = await import("/static/portal/verifier.js");
+  const out = {};
+  for (const v of vectors) {
+    const trustList = new Map();
+    try {
+      const certificate = m.parseCertificate(m.fromBase64(v.certificate));
+      trustList.set(v.kid, { kid: v.kid, certificate, keyUsage: v.usages, country: "XX" });
+    } catch (error) {
+      // An unreadable certificate trusts nothing: VERIFY fails, as it should.
+    }
+    const result = await m.verifyHc1(v.prefix, { trustList, revocations: new Map(), now: new Date(v.clock) });
+    let picture = null;
+    if (v.png) {
+      const bytes = m.fromBase64(v.png);
+      const text = await m.readImageFile(new Blob([bytes], { type: "image/png" })).catch(() => null);
+      picture = text === v.prefix;
+    }
+    // A vector whose kid is not its certificate's leaves the page with no signer, so it
+    // never judges key usage; judge it against the one certificate, as the Python
+    // verifier's single-signer mode does.
+    const checks = { ...result.checks };
+    if (checks.keyusage === null && result.decoded) {
+      checks.keyusage = v.usages.length === 0 || v.usages.includes(result.type);
+    }
+    out[v.name] = {
+      checks,
+      dcc: result.decoded ? result.decoded.dcc : null,
+      reasons: result.reasons.map((r) => r.code),
+      picture,
+    };
+  }
+  return out;
+}"""
+
+
+def _clock(vector: dict) -> str:
+    """VALIDATIONCLOCK as an instant JavaScript reads: no zone means UTC, and at most
+    millisecond digits."""
+    text = vector.get("TESTCTX", {}).get("VALIDATIONCLOCK") or datetime.now().isoformat()
+    match = re.fullmatch(r"(.*T\d\d:\d\d(?::\d\d)?)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?", text)
+    if not match:
+        return text
+    head, fraction, zone = match.groups()
+    return head + (f".{fraction[:3].ljust(3, '0')}" if fraction else "") + (zone or "Z")
+
+
+def _usages(der: bytes) -> list[str]:
+    try:
+        return sorted(pki.dcc_usages(x509.load_der_x509_certificate(der)))
+    except ValueError:
+        return []
+
+
+def _instant(text: str):
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT.*", text):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _same(a, b) -> bool:
+    """Same JSON content; date-times equal as instants, whatever their notation."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, str) and isinstance(b, str) and a != b:
+        return _instant(a) is not None and _instant(a) == _instant(b)
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b and not isinstance(a, bool) and not isinstance(b, bool)
+    return type(a) is type(b) and a == b
+
+
+def _vectors() -> list[tuple[str, dict]]:
+    return [
+        (path.relative_to(TESTDATA).as_posix(), json.loads(path.read_text("utf-8")))
+        for path in sorted(TESTDATA.rglob("*.json"))
+    ]
+
+
+@pytest.fixture(scope="module")
+def vectors():
+    if not TESTDATA.is_dir():
+        pytest.skip("the shared conformance data is not beside the repository")
+    found = _vectors()
+    assert len(found) == 348
+    return found
+
+
+def test_every_vector_in_chromium(vectors, camera_browser, verifier_server):
+    inputs = []
+    for name, vector in vectors:
+        der = base64.b64decode(vector.get("TESTCTX", {}).get("CERTIFICATE", ""))
+        inputs.append(
+            {
+                "name": name,
+                "prefix": vector.get("PREFIX", ""),
+                "certificate": base64.b64encode(der).decode(),
+                "kid": base64.b64encode(hashlib.sha256(der).digest()[:8]).decode(),
+                "usages": _usages(der),
+                "clock": _clock(vector),
+                "png": vector.get("2DCODE") or vector.get("_2DCODE"),
+            }
+        )
+    context = camera_browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{verifier_server['url']}/verify/")
+        results = {}
+        for start in range(0, len(inputs), 40):
+            results.update(page.evaluate(RUN_VECTORS, inputs[start : start + 40]))
+    finally:
+        context.close()
+
+    compared, mismatches = 0, []
+    for name, vector in vectors:
+        result = results[name]
+        for flag, expected in vector["EXPECTEDRESULTS"].items():
+            flag = ALIASES.get(flag, flag)
+            check = CHECKS.get(flag)
+            if check is None or any(
+                wrong == flag and re.match(pattern, name) for pattern, wrong in WRONG_UPSTREAM
+            ):
+                continue
+            if check == "picture":
+                if result["picture"] is None:
+                    continue  # no image in this vector
+                actual = result["picture"]
+            elif check == "json":
+                actual = result["dcc"] is not None and _same(result["dcc"], vector.get("JSON"))
+            else:
+                actual = result["checks"][check] is True
+            compared += 1
+            if actual is not expected:
+                mismatches.append(f"{name} {flag}: expected {expected}, got {actual} {result}")
+    assert compared > 900, compared
+    assert not mismatches, f"{len(mismatches)} of {compared}:\n" + "\n".join(mismatches[:30])

@@ -156,11 +156,29 @@ function certificateType(dcc) {
 /** The three EU revocation hashes of a certificate (UCI, COUNTRYCODEUCI, SIGNATURE). */
 export async function revocationHashes({ uci, country, signature, algorithm }) {
   const signed = algorithm === "ES256" ? signature.subarray(0, signature.length / 2) : signature;
-  return Promise.all([
-    revocationHash(utf8(uci)),
-    revocationHash(utf8((country ?? "") + uci)),
-    revocationHash(signed),
-  ]);
+  const hashes = [revocationHash(signed)];
+  if (uci !== null) hashes.push(revocationHash(utf8(uci)), revocationHash(utf8((country ?? "") + uci)));
+  return Promise.all(hashes);
+}
+
+// Which stage a decoding error stops at; every stage before it succeeded.
+const STAGES = ["unprefix", "b45decode", "compression", "decode"];
+const FAILED_STAGE = {
+  wrong_prefix: "unprefix",
+  base45_invalid: "b45decode",
+  compression_invalid: "compression",
+  cose_invalid: "decode",
+  cwt_invalid: "decode",
+  dcc_missing: "decode",
+};
+
+async function signatureHolds(signer, cose) {
+  try {
+    const key = await importPublicKey(signer.certificate, cose.algorithm);
+    return await verifySignature(key, cose.algorithm, cose.signature, sigStructure(cose.protectedBytes, cose.payload));
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -170,73 +188,75 @@ export async function revocationHashes({ uci, country, signature, algorithm }) {
  * revocations: Map of base64 kid -> Set of base64 16-byte hashes
  * now: Date
  *
- * Returns {verdict, reasons: [{code, params}], decoded (or null), signer (or null)}.
+ * Returns {verdict, reasons: [{code, params}], checks, decoded, type, signer}. `checks`
+ * has one boolean per check, named as the Python verifier's (null: not reached):
+ * unprefix, b45decode, compression, decode, verify, keyusage, expiration, revoked.
  */
 export async function verifyHc1(text, { trustList, revocations, now = new Date() }) {
+  const checks = Object.fromEntries([...STAGES, "verify", "keyusage", "expiration", "revoked"].map((k) => [k, null]));
   let decoded;
   try {
     decoded = await decodeHc1(text);
+    for (const stage of STAGES) checks[stage] = true;
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
-    return { verdict: NOT_VALID, reasons: [{ code: error.code }], decoded: null, signer: null };
+    const failed = STAGES.indexOf(FAILED_STAGE[error.code]);
+    STAGES.forEach((stage, index) => (checks[stage] = index < failed ? true : index === failed ? false : null));
+    return { verdict: NOT_VALID, reasons: [{ code: error.code, params: {} }], checks, decoded: null, type: null, signer: null };
   }
   const { cose, dcc } = decoded;
   const type = certificateType(dcc);
-  const result = { decoded, type, signer: null, reasons: [] };
-  const fail = (code, params = {}) => result.reasons.push({ code, params });
-
-  if (!type) fail("dcc_missing");
   const kid = cose.kid ? toBase64(cose.kid) : null;
-  const signer = kid ? trustList.get(kid) : undefined;
+  const signer = (kid && trustList.get(kid)) || null;
+  const reasons = [];
+  const fail = (code, params = {}) => reasons.push({ code, params });
+  const result = (verdict) => ({ verdict, reasons, checks, decoded, type, signer });
+
+  // Signature first: without it nothing else the certificate says can be believed.
   if (!kid) fail("kid_missing");
   else if (!signer) fail("kid_unknown", { kid });
   else if (!cose.algorithm) fail("algorithm_unsupported");
-  else {
-    result.signer = signer;
-    let signatureValid = false;
-    try {
-      const key = await importPublicKey(signer.certificate, cose.algorithm);
-      const signed = sigStructure(cose.protectedBytes, cose.payload);
-      signatureValid = await verifySignature(key, cose.algorithm, cose.signature, signed);
-    } catch {
-      signatureValid = false;
-    }
-    if (!signatureValid) fail("signature_invalid");
-  }
-  if (result.reasons.length) return { ...result, verdict: NOT_VALID };
+  else if (!(await signatureHolds(signer, cose))) fail("signature_invalid");
+  checks.verify = reasons.length === 0;
 
-  // The signature holds: what follows is about this genuine certificate.
-  const usages = signer.keyUsage ?? [];
-  if (usages.length && !usages.includes(type)) fail("key_usage", { type });
-  if (!decoded.expiresAt || !decoded.issuedAt) fail("validity_missing");
-  else if (now < decoded.issuedAt) fail("not_yet_valid", { date: decoded.issuedAt });
-  const certificate = signer.certificate;
-  if (decoded.issuedAt && (decoded.issuedAt < certificate.notBefore || decoded.issuedAt > certificate.notAfter)) {
-    fail("signer_not_valid", { date: decoded.issuedAt });
+  const { issuedAt, expiresAt } = decoded;
+  checks.expiration = Boolean(issuedAt && expiresAt && issuedAt <= now && now <= expiresAt);
+  if (signer) {
+    const usages = signer.keyUsage ?? [];
+    checks.keyusage = usages.length === 0 || (type !== null && usages.includes(type));
   }
-  if (result.reasons.length) return { ...result, verdict: NOT_VALID };
+  if (!checks.verify) return result(NOT_VALID);
+
+  if (!type) fail("dcc_missing");
+  if (!checks.keyusage) fail("key_usage", { type });
+  if (!issuedAt || !expiresAt) fail("validity_missing");
+  else if (now < issuedAt) fail("not_yet_valid", { date: issuedAt });
+  const certificate = signer.certificate;
+  if (issuedAt && (issuedAt < certificate.notBefore || issuedAt > certificate.notAfter)) {
+    fail("signer_not_valid", { date: issuedAt });
+  }
+  if (reasons.length) return result(NOT_VALID);
 
   const uci = dcc[type][0]?.ci;
-  if (typeof uci === "string") {
-    const hashes = await revocationHashes({
-      uci,
-      country: decoded.issuer,
-      signature: cose.signature,
-      algorithm: cose.algorithm,
-    });
-    const revoked = revocations.get(kid);
-    if (revoked && hashes.some((hash) => revoked.has(hash))) {
-      fail("revoked");
-      return { ...result, verdict: REVOKED };
-    }
+  const hashes = await revocationHashes({
+    uci: typeof uci === "string" ? uci : null,
+    country: decoded.issuer,
+    signature: cose.signature,
+    algorithm: cose.algorithm,
+  });
+  const revoked = revocations.get(kid);
+  checks.revoked = Boolean(revoked && hashes.some((hash) => revoked.has(hash)));
+  if (checks.revoked) {
+    fail("revoked");
+    return result(REVOKED);
   }
-  if (now > decoded.expiresAt) {
-    fail("expired", { date: decoded.expiresAt });
-    return { ...result, verdict: EXPIRED };
+  if (now > expiresAt) {
+    fail("expired", { date: expiresAt });
+    return result(EXPIRED);
   }
   if (now > certificate.notAfter) {
     fail("signer_expired", { date: certificate.notAfter });
-    return { ...result, verdict: EXPIRED };
+    return result(EXPIRED);
   }
-  return { ...result, verdict: VALID };
+  return result(VALID);
 }

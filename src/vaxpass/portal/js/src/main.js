@@ -7,9 +7,12 @@ import { readImageFile, startCamera } from "./scanner.js";
 import { fromBase64 } from "./bytes.js";
 import { parseCertificate } from "./x509.js";
 
+// The verifier as a library, for other pages and for the conformance test in Chromium.
 export { verifyHc1, decodeHc1 } from "./dcc.js";
 export { parseCertificate } from "./x509.js";
 export { verifySignedList, trustListIndex, revocationIndex } from "./lists.js";
+export { readImageFile } from "./scanner.js";
+export { fromBase64 } from "./bytes.js";
 
 const REFRESH_MS = 15 * 60 * 1000;
 const STALE_MS = 7 * 24 * 3600 * 1000;
