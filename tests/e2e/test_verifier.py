@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -164,8 +164,10 @@ def test_reads_a_certificate_from_the_camera_and_shows_valid(open_verifier, veri
     assert result["field_birth_date"] == ["04/03/1985"]
     assert result["field_doses"] == ["mũi 2/2 · Comirnaty · 01/08/2021 · VN"]
     assert "Ministry of Health of Viet Nam" in result["field_issuer"][0]
-    # The camera is released once a code is read.
+    # The camera is released once a code is read, and comes back for the next passport.
     assert page.locator("#scan-video").is_hidden()
+    page.click("#scan-again")
+    assert _verdict(page)["verdict"] == "valid"
     # Everything came from the site itself: no CDN, no other host.
     assert requested_hosts <= {urlparse(verifier_server["url"]).netloc}, requested_hosts
 
@@ -275,6 +277,30 @@ def test_a_list_with_a_wrong_signature_is_refused(camera_browser, verifier_serve
         assert "chữ ký sai" in line.inner_text()
         result = _upload(page, issued["pictures"]["valid"])
         assert (result["verdict"], result["reasons"]) == ("invalid", ["no_trust_list"])
+    finally:
+        context.close()
+
+
+def test_an_older_list_does_not_replace_the_stored_one(
+    camera_browser, verifier_server, issued, tmp_path
+):
+    """A replayed old list, however well signed, would bring revoked certificates back."""
+    certs.publish(tmp_path, issued["pki"], issued_at=issued["pki"].now - timedelta(days=1))
+    older = (tmp_path / "revocations.json").read_text()
+    context = camera_browser.new_context(locale="vi-VN")
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto(f"{verifier_server['url']}/verify/")
+        page.wait_for_selector("#lists-status[data-ready='1']")
+        context.route(
+            "**/trust/revocations.json",
+            lambda route: route.fulfill(body=older, content_type="application/json"),
+        )
+        page.reload()
+        page.wait_for_selector("li[data-list=revocations]:has-text('cũ hơn')")
+        assert page.locator("li[data-list=revocations]").get_attribute("data-state") == "ready"
+        assert _upload(page, issued["pictures"]["revoked"])["verdict"] == "revoked"
     finally:
         context.close()
 

@@ -103,6 +103,19 @@ export function revocationIndex(payload) {
   return index;
 }
 
+// A border post's connection may hang rather than fail; the stored list serves meanwhile.
+const FETCH_TIMEOUT_MS = 10000;
+
+async function fetchWithTimeout(url) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
+  try {
+    return await fetch(url, { cache: "no-cache", credentials: "omit", signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const KINDS = {
   trustList: { type: TRUST_LIST_TYPE, index: trustListIndex, size: (p) => (p.certificates ?? []).length },
   revocations: { type: REVOCATION_LIST_TYPE, index: revocationIndex, size: (p) => (p.batches ?? []).reduce((n, b) => n + (b.hashes ?? []).length, 0) },
@@ -149,7 +162,7 @@ export async function loadList(kind, url, caCertificate, { online = true, now = 
   }
   if (online) {
     try {
-      const response = await fetch(url, { cache: "no-cache", credentials: "omit" });
+      const response = await fetchWithTimeout(url);
       if (response.status === 404) {
         error = error ?? "list_not_published";
       } else if (!response.ok) {

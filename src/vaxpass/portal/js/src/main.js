@@ -64,9 +64,12 @@ class VerifierPage {
     $(this.root, "#scan-text-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const text = $(this.root, "#scan-text").value;
+      this.lastSource = "text";
       if (text.trim()) this.verify(text);
     });
-    $(this.root, "#scan-again").addEventListener("click", () => this.reset());
+    // A border officer checks one passport after another: the camera comes back if it
+    // was what read the last one.
+    $(this.root, "#scan-again").addEventListener("click", () => (this.lastSource === "camera" ? this.scanCamera() : this.reset()));
     this.root.dataset.ready = "1";
     this.refreshLists();
     setInterval(() => this.refreshLists(), REFRESH_MS);
@@ -95,14 +98,23 @@ class VerifierPage {
       this.showListStatus();
       return;
     }
-    this.listsLoading = Promise.all([
-      loadList("trustList", this.config.trustListUrl, this.ca, { online: navigator.onLine }),
-      loadList("revocations", this.config.revocationsUrl, this.ca, { online: navigator.onLine }),
-    ]).then(([trustList, revocations]) => {
-      this.lists = { trustList, revocations };
-      this.showListStatus();
-    });
-    await this.listsLoading;
+    const load = (online) =>
+      Promise.all([
+        loadList("trustList", this.config.trustListUrl, this.ca, { online }),
+        loadList("revocations", this.config.revocationsUrl, this.ca, { online }),
+      ]).then(([trustList, revocations]) => {
+        this.lists = { trustList, revocations };
+        this.showListStatus();
+      });
+    // The stored lists first, so a slow network never holds up a check.
+    if (!this.lists.trustList) {
+      this.listsLoading = load(false);
+      await this.listsLoading;
+    }
+    if (navigator.onLine) {
+      this.listsLoading = load(true);
+      await this.listsLoading;
+    }
   }
 
   showListStatus() {
@@ -143,6 +155,7 @@ class VerifierPage {
     try {
       this.stopCamera = await startCamera(video, (text) => {
         this.endCamera();
+        this.lastSource = "camera";
         this.verify(text);
       });
     } catch (error) {
@@ -164,6 +177,7 @@ class VerifierPage {
     if (!file) return;
     this.endCamera();
     this.reset();
+    this.lastSource = "file";
     this.setBusy(this.t("reading_image"));
     let text = null;
     try {
@@ -192,7 +206,8 @@ class VerifierPage {
 
   async verify(text) {
     this.setBusy(this.t("checking"));
-    if (this.listsLoading) await this.listsLoading;
+    // Wait for the network only when this device has no list of its own yet.
+    if (!this.lists.trustList?.index && this.listsLoading) await this.listsLoading;
     const trustList = this.lists.trustList?.index;
     if (!trustList) {
       this.show({ verdict: NOT_VALID, reasons: [{ code: "no_trust_list" }], decoded: null });
