@@ -69,7 +69,14 @@ class IncrementalCleaner:
     def decide(self, doses: Mapping[str, CapturedIdentity]) -> list[DoseDecision]:
         """One decision per dose (dose_id -> identity as captured), in the given order."""
         wanted = {dose_id: lookup_id(c, self.today)[0] for dose_id, c in doses.items()}
-        holders = self.registry.get_many([v for v in wanted.values() if v])
+        asked = {v for v in wanted.values() if v}
+        holders: dict[str, RegistryPerson] = {}
+        # Index each person by both their IDs: SqlRegistry.get_many keys a person once
+        # even when their 12-digit and 9-digit IDs were both asked for.
+        for person in self.registry.get_many(sorted(asked)).values():
+            for key in (person.citizen_id, person.old_id_number):
+                if key in asked:
+                    holders[key] = person
         out = []
         for dose_id, captured in doses.items():
             holder = holders.get(wanted[dose_id] or "")

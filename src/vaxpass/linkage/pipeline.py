@@ -195,6 +195,21 @@ class BatchRun:
         self._progress("training the stage-2 model")
         return self._timed("train", lambda: stage2.train(self.con, today=self.today, **options))
 
+    def export_stage2(self, directory: str | Path) -> dict[str, Path]:
+        """Write stage 2's inputs as Parquet (doses, registry, term frequencies), for
+        scoring elsewhere (vaxpass.linkage.spark). Runs stage 1 first if needed."""
+        if not self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'stage1'"
+        ).fetchall()[0][0]:
+            self.stage1()
+        stage2.make_inputs(self.con)
+        directory = Path(directory)
+        paths = {}
+        for table in ("s2_doses", "s2_registry", "tf_name_key", "tf_phone"):
+            paths[table] = directory / f"{table}.parquet"
+            tables.write_query(self.con, f"SELECT * FROM {table}", paths[table])
+        return paths
+
     def clean(self, model: Model) -> Summary:
         self.stage1()
         self.summary.model_version = model.version

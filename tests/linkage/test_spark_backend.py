@@ -1,0 +1,45 @@
+"""The same Splink settings and saved model on Spark (local mode) score the same pairs
+with the same weights as on DuckDB."""
+
+import math
+
+import pytest
+
+pytest.importorskip("pyspark")
+
+pytestmark = pytest.mark.slow
+
+
+def test_spark_predictions_equal_duckdbs(cleaned, trained, tmp_path):
+    from vaxpass.linkage import stage2
+    from vaxpass.linkage.spark import local_session, spark_linker
+
+    paths = cleaned.export_stage2(tmp_path)
+    size = stage2.registry_size(cleaned.con)
+    duck = stage2._linker(cleaned.con, trained.settings_for(size))
+    duck_pairs = duck.inference.predict(warning_mode="never")
+    expected = {
+        (dose, person): weight
+        for dose, person, weight in cleaned.con.execute(
+            f"SELECT unique_id_l, unique_id_r, match_weight FROM {duck_pairs.physical_name}"
+        ).fetchall()
+    }
+    spark = local_session(str(tmp_path / "checkpoints"), cores=2, memory="1g")
+    try:
+        read = spark.read.parquet
+        linker = spark_linker(
+            spark,
+            read(str(paths["s2_doses"])),
+            read(str(paths["s2_registry"])),
+            {c: read(str(paths[f"tf_{c}"])) for c in ("name_key", "phone")},
+            trained,
+            size,
+        )
+        rows = linker.inference.predict(warning_mode="never").as_spark_dataframe().collect()
+    finally:
+        spark.stop()
+    got = {(row["unique_id_l"], row["unique_id_r"]): row["match_weight"] for row in rows}
+    assert len(got) > 500
+    assert got.keys() == expected.keys()
+    for pair, weight in got.items():
+        assert math.isclose(weight, expected[pair], abs_tol=1e-6), pair
