@@ -16,7 +16,7 @@ export { fromBase64 } from "./bytes.js";
 
 const REFRESH_MS = 15 * 60 * 1000;
 const STALE_MS = 7 * 24 * 3600 * 1000;
-const SYMBOLS = { [VALID]: "✓", [NOT_VALID]: "✗", [EXPIRED]: "⌛", [REVOKED]: "⛔" };
+const SYMBOLS = { [VALID]: "✓", [NOT_VALID]: "✗", [EXPIRED]: "◷", [REVOKED]: "⊘" };
 
 function start() {
   const root = document.getElementById("verifier");
