@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -303,6 +304,67 @@ def test_an_older_list_does_not_replace_the_stored_one(
         assert _upload(page, issued["pictures"]["revoked"])["verdict"] == "revoked"
     finally:
         context.close()
+
+
+MUTATE = """async ({ texts, trusted }) => {
+  const m = await import("/static/portal/verifier.js");
+  const certificate = m.parseCertificate(m.fromBase64(trusted.der));
+  const trustList = new Map([[trusted.kid, { kid: trusted.kid, certificate, keyUsage: ["v"], country: "VN" }]]);
+  const verdicts = [];
+  for (const text of texts) {
+    try {
+      const result = await m.verifyHc1(text, { trustList, revocations: new Map() });
+      verdicts.push(result.verdict + ":" + result.reasons.map((r) => r.code).join(","));
+    } catch (error) {
+      verdicts.push("threw:" + error.message);
+    }
+  }
+  return verdicts;
+}"""
+
+
+def test_no_mutated_certificate_verifies_and_nothing_throws(
+    camera_browser, verifier_server, issued
+):
+    """Random changes to a valid code (a character replaced, removed or added, the text cut
+    short) all give NOT VALID with a reason, never VALID and never an exception."""
+    valid = issued["texts"]["valid"]
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+    rng = random.Random(20261201)
+    texts = []
+    for _ in range(400):
+        position = rng.randrange(4, len(valid))
+        kind = rng.choice(["replace", "delete", "insert", "cut"])
+        if kind == "replace":
+            char = rng.choice(alphabet.replace(valid[position], ""))
+            texts.append(valid[:position] + char + valid[position + 1 :])
+        elif kind == "delete":
+            texts.append(valid[:position] + valid[position + 1 :])
+        elif kind == "insert":
+            texts.append(valid[:position] + rng.choice(alphabet) + valid[position:])
+        else:
+            texts.append(valid[:position])
+    texts += ["", "HC1:", "HC1:00", "\u0000" * 10, "HC1:" + "%" * 3000]
+    der = issued["pki"].dsc.certificate_der
+    trusted = {
+        "der": base64.b64encode(der).decode(),
+        "kid": base64.b64encode(hashlib.sha256(der).digest()[:8]).decode(),
+    }
+    context = camera_browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{verifier_server['url']}/verify/")
+        verdicts = page.evaluate(MUTATE, {"texts": texts, "trusted": trusted})
+        control = page.evaluate(MUTATE, {"texts": [valid], "trusted": trusted})
+    finally:
+        context.close()
+    assert control == ["valid:"]
+    bad = [
+        (text, verdict)
+        for text, verdict in zip(texts, verdicts, strict=True)
+        if not re.fullmatch(r"invalid:[a-z0-9_]+", verdict)
+    ]
+    assert not bad, bad[:5]
 
 
 # --- The EU conformance vectors, run by the page's JavaScript -----------------------

@@ -3,7 +3,7 @@
 // signer's key usage, validity, revocation) and one verdict with its reasons.
 // Reason codes are the Python verifier's (vaxpass.core.dcc.errors).
 
-import { Decoder, Tag } from "cbor-x";
+import { Tagged, decode as decodeCborBytes } from "cborg";
 import { unzlibSync } from "fflate";
 import { base45Decode } from "./base45.js";
 import { concat, revocationHash, toBase64, utf8 } from "./bytes.js";
@@ -26,8 +26,12 @@ const CLAIM_IAT = 6;
 const CLAIM_HCERT = -260;
 const TYPES = ["v", "t", "r"];
 
-// Maps stay Maps: COSE and CWT keys are integers.
-const cbor = new Decoder({ mapsAsObjects: false, useRecords: false });
+// Maps stay Maps (COSE and CWT keys are integers); every tag is kept as a Tagged value,
+// for COSE (18, 61) and for whatever date tags an issuer used in the DCC.
+const CBOR_OPTIONS = {
+  useMaps: true,
+  tags: new Proxy({}, { get: (_, tag) => Tagged.decoder(Number(tag)) }),
+};
 
 export class DecodeError extends Error {
   constructor(code, detail = "") {
@@ -46,7 +50,7 @@ async function inflate(bytes) {
 
 function decodeCbor(bytes, code) {
   try {
-    return cbor.decode(bytes);
+    return decodeCborBytes(bytes, CBOR_OPTIONS);
   } catch (error) {
     throw new DecodeError(code, error.message);
   }
@@ -58,17 +62,23 @@ function plain(value) {
     return Object.fromEntries(Array.from(value, ([key, item]) => [String(key), plain(item)]));
   }
   if (Array.isArray(value)) return value.map(plain);
-  if (value instanceof Date) return value.toISOString().replace(".000Z", "Z");
   if (value instanceof Uint8Array) return toBase64(value);
-  if (value instanceof Tag) return plain(value.value);
+  if (value instanceof Tagged) {
+    // Tag 1: a date as seconds since 1970 (some issuers' "dt" and "sc"); others as is.
+    if (value.tag === 1 && typeof value.value === "number") {
+      return new Date(value.value * 1000).toISOString().replace(".000Z", "Z");
+    }
+    return plain(value.value);
+  }
+  if (typeof value === "bigint") return Number(value);
   return value;
 }
 
 /** Decode the COSE_Sign1 message: tagged 18, untagged, or 61(18(...)). */
 function decodeSign1(bytes) {
   let item = decodeCbor(bytes, "cose_invalid");
-  if (item instanceof Tag && item.tag === TAG_CWT) item = item.value;
-  if (item instanceof Tag) {
+  if (item instanceof Tagged && item.tag === TAG_CWT) item = item.value;
+  if (item instanceof Tagged) {
     if (item.tag !== TAG_SIGN1) throw new DecodeError("cose_invalid", `tag ${item.tag}`);
     item = item.value;
   }

@@ -213,11 +213,17 @@ class VerifierPage {
       this.show({ verdict: NOT_VALID, reasons: [{ code: "no_trust_list" }], decoded: null });
       return;
     }
-    const result = await verifyHc1(text, {
-      trustList,
-      revocations: this.lists.revocations?.index ?? new Map(),
-      now: new Date(),
-    });
+    let result;
+    try {
+      result = await verifyHc1(text, {
+        trustList,
+        revocations: this.lists.revocations?.index ?? new Map(),
+        now: new Date(),
+      });
+    } catch {
+      // Whatever the decoder did not foresee is still a certificate that cannot be read.
+      result = { verdict: NOT_VALID, reasons: [{ code: "cwt_invalid" }], decoded: null };
+    }
     if (!this.lists.revocations?.index && result.verdict === VALID) {
       result.reasons.push({ code: "no_revocation_list", params: {} });
     }
