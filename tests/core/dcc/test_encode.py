@@ -17,6 +17,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vaxpass.core.dcc import (
     DEFAULT_VALIDITY,
@@ -26,8 +28,10 @@ from vaxpass.core.dcc import (
     Verifier,
     encode_vaccination_certificate,
 )
+from vaxpass.core.dcc.cbor import vaccination_claims
 from vaxpass.core.dcc.encode import compress
-from vaxpass.core.dcc.uvci import has_valid_checksum
+from vaxpass.core.dcc.payload import vaccination_payload
+from vaxpass.core.dcc.uvci import has_valid_checksum, make_uvci
 
 SCHEMAS = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "dcc" / "schema"
 AZ, PFIZER, MODERNA, VERO = "EU/1/21/1529", "EU/1/20/1528", "EU/1/20/1507", "BBIBP-CorV"
@@ -205,3 +209,21 @@ def test_unusable_input_is_refused(signer, person, doses, code):
     with pytest.raises(DccError) as caught:
         encode_vaccination_certificate(person, doses, signer)
     assert caught.value.code == code
+
+
+_NAME_TEXT = st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyÀÁẢÃẠĐỆỨ -'", max_size=30)
+
+
+@given(
+    family=_NAME_TEXT.filter(lambda s: s.strip() and any(c.isalpha() for c in s)),
+    given_name=_NAME_TEXT.filter(lambda s: not s.strip() or any(c.isalpha() for c in s)),
+    birth=st.sampled_from(["1957", "1957-03", "1957-03-04", "2001-12-31"]),
+    dose=st.integers(1, 99),
+    iat=st.integers(0, 2**32 - 1),
+    validity=st.integers(1, 2**32),
+)
+def test_hand_written_cbor_is_what_cbor2_writes(family, given_name, birth, dose, iat, validity):
+    person = Person(family, given_name, birth)
+    dcc = vaccination_payload(person, [Dose(AZ, date(2021, 7, 1), dose, 2)], make_uvci())
+    claims = {1: "VN", 6: iat, 4: iat + validity, -260: {1: dcc}}
+    assert vaccination_claims("VN", iat, iat + validity, dcc) == cbor2.dumps(claims)

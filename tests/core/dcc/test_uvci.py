@@ -75,3 +75,16 @@ def test_checksum_alphabet_and_no_checksum():
     assert len(CHECKSUM_ALPHABET) == 38
     assert not has_valid_checksum("URN:UVCI:01:VN:ABC")
     assert not has_valid_checksum("URN:UVCI:01:VN:abc#A")
+
+
+def test_forked_children_make_different_uvcis():
+    import os
+
+    make_uvci()  # fill the parent's random pool
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.write(write, make_uvci().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 100).decode() != make_uvci()

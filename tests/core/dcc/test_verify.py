@@ -26,7 +26,7 @@ from vaxpass.core.dcc import (
     parse_instant,
     qr,
     sign_dcc,
-    verify,
+    verify_certificate,
 )
 from vaxpass.core.dcc.base45 import b45decode, b45encode
 from vaxpass.core.dcc.cose import sign1
@@ -73,7 +73,7 @@ def test_json_form(signer, cert):
 
 
 def test_module_function_and_certificate_list(signer, cert):
-    assert verify(cert.hc1, [signer.certificate], at=LATER).valid
+    assert verify_certificate(cert.hc1, [signer.certificate], at=LATER).valid
 
 
 def test_wrong_key(signer, cert):

@@ -15,8 +15,9 @@ Verifying::
     result.valid, result.status, result.reasons, result.to_json()
 
 Modules: ``payload`` (the DCC JSON), ``names`` (ICAO 9303), ``uvci``, ``cose``,
-``base45``, ``encode``, ``schema``, ``keyusage``, ``revocation``, ``verify``, ``qr``,
-``fhir``; every error is a ``DccError`` with a stable ``code`` (``errors``).
+``base45``, ``cbor``, ``encode``, ``schema``, ``keyusage``, ``revocation``, ``verify``
+(the ``Verifier``; the one-call form is ``verify_certificate``), ``qr``, ``fhir``; every
+error is a ``DccError`` with a stable ``code`` (``errors``).
 """
 
 from vaxpass.core.dcc.encode import (
@@ -40,7 +41,7 @@ from vaxpass.core.dcc.verify import (
     VerificationResult,
     Verifier,
     parse_instant,
-    verify,
+    verify_certificate,
 )
 
 __all__ = [
@@ -63,5 +64,5 @@ __all__ = [
     "revocation_hashes",
     "sign_dcc",
     "vaccination_payload",
-    "verify",
+    "verify_certificate",
 ]

@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, TypeGuard
 
 import cbor2
 
@@ -41,7 +42,7 @@ class CoseSign1:
     payload: bytes
     signature: bytes
 
-    @property
+    @functools.cached_property
     def kid(self) -> bytes | None:
         """The key identifier: the protected header's when it has one (even a wrong one:
         the unprotected header is not signed, so it may not override), else the
@@ -52,7 +53,7 @@ class CoseSign1:
             kid = self.unprotected.get(HEADER_KID)
         return kid if isinstance(kid, bytes) else None
 
-    @property
+    @functools.cached_property
     def algorithm(self) -> str | None:
         """ "ES256", "PS256", or None when absent or not one the DCC allows."""
         number = self.protected.get(HEADER_ALG, self.unprotected.get(HEADER_ALG))
@@ -87,23 +88,21 @@ def protected_header(algorithm: str, kid: bytes) -> bytes:
     return cbor2.dumps({HEADER_ALG: COSE_ALGORITHMS[algorithm], HEADER_KID: kid})
 
 
-def sign1(payload: bytes, signer: Signer) -> tuple[bytes, bytes]:
-    """Sign ``payload``; return the tagged COSE_Sign1 bytes and the raw signature."""
-    protected = protected_header(signer.algorithm, signer.kid)
-    signature = signer.sign(sig_structure(protected, payload))
-    message = b"".join(
-        (
-            b"\xd2\x84",  # tag 18, array of 4
-            _bstr(len(protected)),
-            protected,
-            b"\xa0",  # empty unprotected header
-            _bstr(len(payload)),
-            payload,
-            _bstr(len(signature)),
-            signature,
-        )
-    )
-    return message, signature
+@functools.lru_cache(maxsize=64)
+def _framing(algorithm: str, kid: bytes) -> tuple[bytes, bytes]:
+    """What precedes the payload in the Sig_structure and in the message, per signer."""
+    protected = protected_header(algorithm, kid)
+    field = _bstr(len(protected)) + protected
+    return b"\x84" + _CONTEXT + field + b"\x40", b"\xd2\x84" + field + b"\xa0"
+
+
+def sign1(payload: bytes, signer: Signer, kid: bytes | None = None) -> tuple[bytes, bytes]:
+    """Sign ``payload``; return the tagged COSE_Sign1 bytes and the raw signature.
+    ``kid`` saves reading ``signer.kid`` (a hash of its certificate) again."""
+    before_sig, before_message = _framing(signer.algorithm, signer.kid if kid is None else kid)
+    payload_field = _bstr(len(payload)) + payload
+    signature = signer.sign(before_sig + payload_field)
+    return before_message + payload_field + _bstr(len(signature)) + signature, signature
 
 
 def decode_sign1(data: bytes) -> CoseSign1:
@@ -114,32 +113,47 @@ def decode_sign1(data: bytes) -> CoseSign1:
         raise _invalid(
             _("Not a COSE message: not CBOR (%(detail)s)."), detail=str(exc)[:100]
         ) from None
-    if isinstance(item, cbor2.CBORTag) and item.tag == TAG_CWT:
+    if type(item) is cbor2.CBORTag and item.tag == TAG_CWT:
         item = item.value
-    if isinstance(item, cbor2.CBORTag):
+    if type(item) is cbor2.CBORTag:
         if item.tag != TAG_SIGN1:
             raise _invalid(
                 _("Not a COSE_Sign1 message: CBOR tag %(tag)s instead of 18."), tag=item.tag
             )
         item = item.value
-    if not isinstance(item, list | tuple) or len(item) != 4:
+    if type(item) not in (list, tuple) or len(item) != 4:
         raise _invalid(_("Not a COSE_Sign1 message: not an array of four items."))
     protected_bytes, unprotected, payload, signature = item
-    if not isinstance(protected_bytes, bytes) or not isinstance(unprotected, Mapping):
+    if type(protected_bytes) is not bytes or not _is_map(unprotected):
         raise _invalid(_("Not a COSE_Sign1 message: malformed headers."))
-    if not isinstance(payload, bytes) or not isinstance(signature, bytes):
+    if type(payload) is not bytes or type(signature) is not bytes:
         raise _invalid(_("Not a COSE_Sign1 message: payload or signature is not a byte string."))
-    protected: Mapping[Any, Any] = {}
-    if protected_bytes:
-        try:
-            protected = cbor2.loads(protected_bytes)
-        except Exception:
-            raise _invalid(
-                _("Not a COSE_Sign1 message: the protected header is not CBOR.")
-            ) from None
-        if not isinstance(protected, Mapping):
-            raise _invalid(_("Not a COSE_Sign1 message: the protected header is not a map."))
+    protected = _protected_header(protected_bytes) if protected_bytes else _EMPTY
     return CoseSign1(protected_bytes, protected, unprotected, payload, signature)
+
+
+_EMPTY: Mapping[Any, Any] = MappingProxyType({})
+
+
+def _is_map(value: object) -> TypeGuard[Mapping[Any, Any]]:
+    # isinstance against the Mapping ABC costs a microsecond; cbor2 gives plain dicts.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+@functools.lru_cache(maxsize=256)
+def _protected_header(data: bytes) -> Mapping[Any, Any]:
+    """The decoded protected header; cached, since all certificates of one signer share
+    it (read-only, as it is shared)."""
+    try:
+        header = cbor2.loads(data)
+    except Exception:  # cbor2 raises several types on malformed input
+        raise _invalid(_("Not a COSE_Sign1 message: the protected header is not CBOR.")) from None
+    if not _is_map(header):
+        raise _invalid(_("Not a COSE_Sign1 message: the protected header is not a map."))
+    try:
+        return MappingProxyType(dict(header))
+    except TypeError:  # a key cbor2 could not hash into a dict
+        raise _invalid(_("Not a COSE_Sign1 message: the protected header is not a map.")) from None
 
 
 def _invalid(message: str, **params: str | int) -> DccError:

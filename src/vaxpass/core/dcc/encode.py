@@ -15,6 +15,7 @@ verifier inflates; ``compress(data, level)`` gives real compression where wanted
 
 from __future__ import annotations
 
+import struct
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Any
 import cbor2
 
 from vaxpass.core.dcc.base45 import b45encode
+from vaxpass.core.dcc.cbor import vaccination_claims
 from vaxpass.core.dcc.cose import sign1
 from vaxpass.core.dcc.errors import INPUT_INVALID, error
 from vaxpass.core.dcc.payload import Dose, Person, vaccination_payload
@@ -34,12 +36,16 @@ from vaxpass.core.signing import Signer
 
 PREFIX = "HC1:"
 DEFAULT_VALIDITY = timedelta(days=365)  # 12 months (Decision 5772/QĐ-BYT)
+_NO_TIME = timedelta(0)
 # CWT claim keys (RFC 8392) and the EU health certificate claim.
 CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_HCERT = 1, 4, 6, -260
 HCERT_EU_DCC = 1
+_ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KiB window, no dictionary, header check bits
+_STORED_BLOCK = struct.Struct("<BHH")  # BFINAL + BTYPE 00, LEN, NLEN
+_ADLER = struct.Struct(">I")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IssuedCertificate:
     """A signed certificate and what the issuer must keep of it."""
 
@@ -64,14 +70,16 @@ def compress(data: bytes, level: int = 0) -> bytes:
     else zlib's own compression at that level."""
     if level:
         return zlib.compress(data, level)
-    blocks = [b"\x78\x01"]  # deflate, 32 KiB window, no dictionary (header check bits)
-    for start in range(0, len(data), 0xFFFF) or (0,):
+    size = len(data)
+    if size <= 0xFFFF:  # every certificate: one final stored block
+        block = _STORED_BLOCK.pack(1, size, size ^ 0xFFFF)
+        return b"".join((_ZLIB_HEADER, block, data, _ADLER.pack(zlib.adler32(data))))
+    blocks = [_ZLIB_HEADER]
+    for start in range(0, size, 0xFFFF):
         chunk = data[start : start + 0xFFFF]
-        final = start + 0xFFFF >= len(data)
-        size = len(chunk)
-        blocks.append(bytes((final, size & 0xFF, size >> 8, ~size & 0xFF, (~size >> 8) & 0xFF)))
-        blocks.append(chunk)
-    blocks.append(zlib.adler32(data).to_bytes(4, "big"))
+        final = start + 0xFFFF >= size
+        blocks += [_STORED_BLOCK.pack(final, len(chunk), len(chunk) ^ 0xFFFF), chunk]
+    blocks.append(_ADLER.pack(zlib.adler32(data)))
     return b"".join(blocks)
 
 
@@ -87,6 +95,7 @@ def sign_dcc(
     issuer_country: str,
     issued_at: datetime,
     expires_at: datetime,
+    kid: bytes | None = None,
 ) -> tuple[str, bytes, bytes]:
     """Sign any DCC payload (vaccination, test or recovery); return the ``HC1:`` string,
     the COSE_Sign1 bytes and the raw signature."""
@@ -96,8 +105,12 @@ def sign_dcc(
         CLAIM_EXP: int(expires_at.timestamp()),
         CLAIM_HCERT: {HCERT_EU_DCC: dcc},
     }
-    cose, signature = sign1(cbor2.dumps(claims), signer)
-    return hc1_of_cose(cose), cose, signature
+    return _sign(cbor2.dumps(claims), signer, kid)
+
+
+def _sign(claims: bytes, signer: Signer, kid: bytes | None) -> tuple[str, bytes, bytes]:
+    cose, signature = sign1(claims, signer, kid)
+    return PREFIX + b45encode(compress(cose)), cose, signature
 
 
 def encode_vaccination_certificate(
@@ -113,24 +126,28 @@ def encode_vaccination_certificate(
     """Issue the EU DCC of ``person`` for ``doses`` (the latest dose goes on it), signed
     by ``signer``, valid from ``issued_at`` (default now) for ``validity``. A new UVCI is
     made unless one is given. Raises ``DccError`` on unusable input."""
-    if validity <= timedelta(0):
+    if validity <= _NO_TIME:
         raise error(INPUT_INVALID, _("The validity must be positive."))
-    issued_at = (issued_at or datetime.now(UTC)).replace(microsecond=0)
-    if issued_at.tzinfo is None:
+    if issued_at is None:
+        issued_at = datetime.now(UTC)
+    elif issued_at.tzinfo is None:
         issued_at = issued_at.replace(tzinfo=UTC)
-    expires_at = issued_at + validity
+    if issued_at.microsecond:
+        issued_at = issued_at.replace(microsecond=0)
+    iat = int(issued_at.timestamp())
+    exp = iat + int(validity.total_seconds())
     uvci = uvci or make_uvci(issuer_country)
     dcc = vaccination_payload(person, doses, uvci)
-    hc1, cose, signature = sign_dcc(
-        dcc, signer, issuer_country=issuer_country, issued_at=issued_at, expires_at=expires_at
-    )
+    kid = signer.kid
+    claims = vaccination_claims(issuer_country, iat, exp, dcc)
+    hc1, cose, signature = _sign(claims, signer, kid)
     return IssuedCertificate(
         hc1=hc1,
         uvci=uvci,
         issued_at=issued_at,
-        expires_at=expires_at,
+        expires_at=issued_at + validity,
         issuer_country=issuer_country,
-        kid=signer.kid,
+        kid=kid,
         algorithm=signer.algorithm,
         signature=signature,
         cose=cose,

@@ -45,6 +45,7 @@ _DROPPED = re.compile(r"['’ʼ`´]")
 _SEPARATORS = re.compile(r"[^A-Z]+")
 
 
+@functools.lru_cache(maxsize=65_536)
 def icao_transliteration(name: str) -> str:
     """``"Nguyễn Thị Hoà"`` → ``"NGUYEN<THI<HOA"``; ``"Musterfrau-Gößinger"`` →
     ``"MUSTERFRAU<GOESSINGER"``. At most 80 characters, as the DCC schema allows."""
@@ -53,8 +54,8 @@ def icao_transliteration(name: str) -> str:
 
 @functools.lru_cache(maxsize=65_536)
 def _word(word: str) -> str:
-    # Cached per word: a country's names are made of a few thousand distinct words, so
-    # issuing millions of certificates transliterates each of them once.
+    # Cached (as whole name parts are): a country's names are made of a few thousand
+    # distinct words, so issuing millions of certificates transliterates each once.
     text = unicodedata.normalize("NFC", word).upper().translate(_SPELLED_OUT)
     text = _DROPPED.sub("", text)
     # What is left decomposes into a base letter and combining marks, which go.

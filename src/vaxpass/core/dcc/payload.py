@@ -9,10 +9,12 @@ stands. The WHO DDCC:VS document (``fhir.py``) lists every dose.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from vaxpass.core.dcc.errors import INPUT_INVALID, PRODUCT_UNKNOWN, error
@@ -26,6 +28,7 @@ DEFAULT_ISSUER = "Ministry of Health of Viet Nam"
 # The schema's own pattern, plus a real calendar date when month and day are given.
 _BIRTH_DATE = re.compile(r"((19|20)\d\d)(-(\d\d)(-(\d\d))?)?")
 _COUNTRY = re.compile(r"[A-Z]{2}")
+_DOSE_ORDER = operator.attrgetter("date", "dose_number")
 
 
 @dataclass(frozen=True)
@@ -61,28 +64,20 @@ class Dose:
 
 def latest_dose(doses: Sequence[Dose]) -> Dose:
     """The dose the DCC carries: the latest, by date and then dose number."""
+    if len(doses) == 1:
+        return doses[0]
     if not doses:
         raise error(INPUT_INVALID, _("A vaccination certificate needs at least one dose."))
-    return max(doses, key=lambda d: (d.date, d.dose_number))
+    return max(doses, key=_DOSE_ORDER)
 
 
 def vaccination_payload(person: Person, doses: Sequence[Dose], uvci: str) -> dict[str, Any]:
     """The DCC JSON for ``person`` vaccinated with ``doses``, identified by ``uvci``."""
     dose = latest_dose(doses)
-    product = get_product(dose.product)
-    if product is None or not product.manufacturer:
-        raise error(
-            PRODUCT_UNKNOWN,
-            _("%(code)s is not a vaccine of the EU value set with a known manufacturer."),
-            code=dose.product[:40],
-        )
-    if product.manufacturer not in MANUFACTURERS or product.prophylaxis not in PROPHYLAXIS:
-        raise error(
-            PRODUCT_UNKNOWN, _("%(code)s has codes outside the value sets."), code=product.code
-        )
+    prophylaxis, product, manufacturer = _vaccine(dose.product)
     if not 1 <= dose.dose_number <= 99 or not 1 <= dose.series_total <= 99:
         raise error(INPUT_INVALID, _("Dose number and series total must be 1 to 99."))
-    if not _COUNTRY.fullmatch(dose.country):
+    if dose.country != "VN" and not _COUNTRY.fullmatch(dose.country):
         raise error(INPUT_INVALID, _("The country must be two capital letters (ISO 3166)."))
     if not dose.issuer or len(dose.issuer) > MAX_LENGTH:
         raise error(INPUT_INVALID, _("The issuer must be 1 to 80 characters."))
@@ -93,9 +88,9 @@ def vaccination_payload(person: Person, doses: Sequence[Dose], uvci: str) -> dic
         "v": [
             {
                 "tg": COVID_19,
-                "vp": product.prophylaxis,
-                "mp": product.code,
-                "ma": product.manufacturer,
+                "vp": prophylaxis,
+                "mp": product,
+                "ma": manufacturer,
                 "dn": dose.dose_number,
                 "sd": dose.series_total,
                 "dt": _day(dose.date),
@@ -105,6 +100,23 @@ def vaccination_payload(person: Person, doses: Sequence[Dose], uvci: str) -> dic
             }
         ],
     }
+
+
+@functools.lru_cache(maxsize=256)
+def _vaccine(code: str) -> tuple[str, str, str]:
+    """The (vp, mp, ma) values of a product code, checked once per code."""
+    product = get_product(code)
+    if product is None or not product.manufacturer:
+        raise error(
+            PRODUCT_UNKNOWN,
+            _("%(code)s is not a vaccine of the EU value set with a known manufacturer."),
+            code=code[:40],
+        )
+    if product.manufacturer not in MANUFACTURERS or product.prophylaxis not in PROPHYLAXIS:
+        raise error(
+            PRODUCT_UNKNOWN, _("%(code)s has codes outside the value sets."), code=product.code
+        )
+    return product.prophylaxis, product.code, product.manufacturer
 
 
 def _name(person: Person) -> dict[str, str]:
@@ -121,10 +133,12 @@ def _name(person: Person) -> dict[str, str]:
     return name
 
 
+@functools.lru_cache(maxsize=4096)
 def _day(day: date) -> str:
-    return (day.date() if isinstance(day, datetime) else day).isoformat()
+    return day.isoformat() if type(day) is date else day.strftime("%Y-%m-%d")
 
 
+@functools.lru_cache(maxsize=65_536)  # a population has ~40,000 distinct birth dates
 def _birth_date(text: str) -> str:
     match = _BIRTH_DATE.fullmatch(text)
     if not match:

@@ -87,5 +87,12 @@ class RevocationSet:
         self._revoked.setdefault(kid, set()).update(hashes)
 
     def is_revoked(self, kid: bytes, hashes: RevocationHashes) -> bool:
-        candidates = hashes.as_set()
-        return any(not candidates.isdisjoint(self._revoked.get(key, ())) for key in (kid, None))
+        for key in (kid, None):
+            listed = self._revoked.get(key)
+            if listed and (
+                hashes.uci in listed
+                or hashes.country_code_uci in listed
+                or hashes.signature in listed
+            ):
+                return True
+        return False

@@ -61,6 +61,13 @@ def schema_version_for(ver: object) -> str:
     """The schema release to check a DCC of version ``ver`` against: that release, or for
     a release this module does not know, the newest known one of the same major version
     that is not newer. Raise ``DccError`` (``schema_version_unknown``) otherwise."""
+    if type(ver) is str:
+        return _schema_version_for(ver)
+    return _schema_version_for.__wrapped__(ver)
+
+
+@functools.lru_cache(maxsize=64)
+def _schema_version_for(ver: object) -> str:
     if isinstance(ver, str) and _VERSION.fullmatch(ver):
         if ver in known_versions():
             return ver
@@ -77,8 +84,9 @@ def schema_version_for(ver: object) -> str:
 
 def schema_errors(dcc: Mapping[str, Any], version: str | None = None) -> list[str]:
     """What is wrong with ``dcc`` against the schema of ``version`` (default: its own
-    ``ver``); empty when it is valid."""
-    if not isinstance(dcc, Mapping):
+    ``ver``); empty when it is valid. ``dcc`` must hold JSON types only (jsonschema-rs
+    raises ValueError on others, such as datetimes)."""
+    if type(dcc) is not dict and not isinstance(dcc, Mapping):
         return ["the DCC is not a JSON object"]
     try:
         chosen = version or schema_version_for(dcc.get("ver"))

@@ -19,6 +19,7 @@ from vaxpass.core.i18n import gettext_noop as _
 CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/:"
 PREFIX = "URN:UVCI:01:"
 MAX_LENGTH = 80  # DCC schema 1.3.x, certificate_id
+_VN = PREFIX + "VN:"
 _N = len(CHECKSUM_ALPHABET)
 _UNIQUE = re.compile(r"[A-Z0-9]+(/[A-Z0-9]+)*")
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -43,19 +44,25 @@ def checksum(text: str) -> str:
     """The Luhn mod 38 check character of ``text`` (which must use only the alphabet)."""
     if not _VALID.issuperset(text):
         raise error(UVCI_INVALID, _("A UVCI may hold only A-Z, 0-9, '/' and ':'."))
-    raw = text.encode("ascii")
+    return _check_character(text.encode("ascii"))
+
+
+def _check_character(raw: bytes) -> str:
     # From the right, the factor is 2 for the last character, 1 for the one before, ...
-    total = sum(raw[::-1][0::2].translate(_ADDEND_2)) + sum(raw[::-1][1::2].translate(_ADDEND_1))
+    total = sum(raw[-1::-2].translate(_ADDEND_2)) + sum(raw[-2::-2].translate(_ADDEND_1))
     return CHECKSUM_ALPHABET[(_N - total % _N) % _N]
 
 
 def make_uvci(country: str = "VN", unique: str | None = None) -> str:
     """A new UVCI for ``country``. ``unique`` is the opaque part; by default 128 random
     bits in hexadecimal (32 characters), unique without any registry to coordinate."""
+    if unique is None and country == "VN":  # the issuing path, once per certificate
+        body = _VN + _random_hex()
+        return f"{body}#{_check_character(body.encode('ascii'))}"
     if not _COUNTRY.fullmatch(country):
         raise error(UVCI_INVALID, _("The country must be two capital letters."))
     if unique is None:
-        unique = os.urandom(16).hex().upper()  # base64.b32encode is pure Python, 10x slower
+        unique = _random_hex()
     elif not _UNIQUE.fullmatch(unique):
         raise error(
             UVCI_INVALID,
@@ -66,6 +73,35 @@ def make_uvci(country: str = "VN", unique: str | None = None) -> str:
     if len(uvci) > MAX_LENGTH:
         raise error(UVCI_INVALID, _("A UVCI is at most %(max)s characters."), max=MAX_LENGTH)
     return uvci
+
+
+class _RandomPool:
+    """os.urandom read 4 KiB at a time: one system call per 256 UVCIs instead of one
+    each. Emptied in a forked child, so two processes never share random bytes."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.offset = 0
+
+    def take(self) -> bytes:
+        if self.offset + 16 > len(self.buffer):
+            self.buffer, self.offset = os.urandom(4096), 0
+        start = self.offset
+        self.offset = start + 16
+        return self.buffer[start : start + 16]
+
+    def reset(self) -> None:
+        self.buffer, self.offset = b"", 0
+
+
+_POOL = _RandomPool()
+os.register_at_fork(after_in_child=_POOL.reset)
+
+
+def _random_hex() -> str:
+    """128 random bits as 32 upper-case hexadecimal digits (base64.b32encode, the other
+    candidate, is pure Python and ten times slower)."""
+    return _POOL.take().hex().upper()
 
 
 def has_valid_checksum(uvci: str) -> bool:

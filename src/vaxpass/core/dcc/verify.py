@@ -26,12 +26,13 @@ collide), or just certificates, whose kids are computed. Revocation: any object 
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 import cbor2
 from cryptography import x509
@@ -110,8 +111,8 @@ class VerificationResult:
     kid: bytes | None = None
     algorithm: str | None = None
     issuer: str | None = None  # CWT iss, the issuing country
-    issued_at: datetime | None = None
-    expires_at: datetime | None = None
+    iat: float | None = None  # CWT issued-at and expiry, seconds since the epoch
+    exp: float | None = None
     certificate_type: str | None = None  # "v", "t" or "r"
     signer: x509.Certificate | None = None
     revocation_hashes: RevocationHashes | None = None
@@ -133,6 +134,14 @@ class VerificationResult:
     @property
     def valid(self) -> bool:
         return self.status is Status.VALID
+
+    @property
+    def issued_at(self) -> datetime | None:
+        return _datetime(self.iat)
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return _datetime(self.exp)
 
     def fail(self, check: str, exc: DccError) -> None:
         self.checks[check] = False
@@ -274,7 +283,7 @@ class Verifier:
         except DccError as exc:
             result.fail("decode", exc)
             return result
-        self._check_expiry(result, _clock(at))
+        self._check_expiry(result, _clock(at).timestamp())
         signer = signer or self._only_signer
         if signer is not None:
             if result.certificate_type in signer.types:
@@ -337,10 +346,10 @@ class Verifier:
             keys = self._keys[kid] = [_signer_key(c) for c in self._certificates.get(kid, ())]
         return keys
 
-    def _check_expiry(self, result: VerificationResult, now: datetime) -> None:
+    def _check_expiry(self, result: VerificationResult, now: float) -> None:
         claims = result.claims or {}
-        iat, exp = _instant(claims.get(CLAIM_IAT)), _instant(claims.get(CLAIM_EXP))
-        result.issued_at, result.expires_at = iat, exp
+        iat, exp = _seconds(claims.get(CLAIM_IAT)), _seconds(claims.get(CLAIM_EXP))
+        result.iat, result.exp = iat, exp
         if exp is None:
             result.fail(
                 "expiration",
@@ -352,13 +361,17 @@ class Verifier:
                 error(
                     codes.NOT_YET_VALID,
                     _("The certificate is valid only from %(at)s."),
-                    at=_iso(iat) or "",
+                    at=_iso(result.issued_at) or "",
                 ),
             )
         elif now > exp:
             result.fail(
                 "expiration",
-                error(codes.EXPIRED, _("The certificate expired at %(at)s."), at=_iso(exp) or ""),
+                error(
+                    codes.EXPIRED,
+                    _("The certificate expired at %(at)s."),
+                    at=_iso(result.expires_at) or "",
+                ),
             )
         else:
             result.checks["expiration"] = True
@@ -366,8 +379,9 @@ class Verifier:
     def _check_revocation(self, result: VerificationResult, cose: CoseSign1) -> None:
         if self.revocation is None or result.kid is None:
             return
-        entries = (result.dcc or {}).get(result.certificate_type or "", ())
-        uvci = entries[0].get("ci") if entries and isinstance(entries[0], Mapping) else None
+        entries = (result.dcc or {}).get(result.certificate_type or "")
+        first = entries[0] if isinstance(entries, list | tuple) and entries else None
+        uvci = first.get("ci") if isinstance(first, Mapping) else None
         hashes = result.revocation_hashes = revocation_hashes(
             uvci if isinstance(uvci, str) else "",
             result.issuer or "",
@@ -380,7 +394,7 @@ class Verifier:
             result.checks["revocation"] = True
 
 
-def verify(
+def verify_certificate(
     data: str | bytes,
     trust_list: TrustList | Iterable[x509.Certificate],
     *,
@@ -432,14 +446,14 @@ def _decode_claims(result: VerificationResult, payload: bytes) -> None:
         claims = cbor2.loads(payload)
     except Exception:  # cbor2 raises several types on malformed input
         raise error(codes.CWT_INVALID, _("The payload is not CBOR.")) from None
-    if not isinstance(claims, Mapping):
+    if not _is_map(claims):
         raise error(codes.CWT_INVALID, _("The payload is not a CWT claims map."))
     result.claims = claims
     issuer = claims.get(CLAIM_ISS)
     result.issuer = issuer if isinstance(issuer, str) else None
     hcert = claims.get(CLAIM_HCERT)
-    dcc = hcert.get(HCERT_EU_DCC) if isinstance(hcert, Mapping) else None
-    if not isinstance(dcc, Mapping):
+    dcc = hcert.get(HCERT_EU_DCC) if _is_map(hcert) else None
+    if not _is_map(dcc):
         raise error(codes.DCC_MISSING, _("The claims hold no EU DCC (-260/1)."))
     result.dcc = dcc  # replaced by its JSON form below when it has one
     types = [t for t in ("v", "t", "r") if t in dcc]
@@ -447,13 +461,20 @@ def _decode_claims(result: VerificationResult, payload: bytes) -> None:
 
 
 def _check_schema(result: VerificationResult) -> None:
+    dcc = result.dcc
     try:
-        dcc = _json(result.dcc)
-    except _NotJson:
-        result.fail("schema", error(codes.SCHEMA_INVALID, _("The DCC holds values JSON cannot.")))
-        return
-    result.dcc = dcc
-    problems = schema_errors(dcc)
+        problems = schema_errors(dcc or {})
+    except ValueError:
+        # jsonschema-rs takes only JSON types: turn CBOR datetimes into strings (the
+        # rare DCC that has them), and refuse what JSON cannot hold at all.
+        try:
+            dcc = result.dcc = _json(dcc)
+        except _NotJson:
+            result.fail(
+                "schema", error(codes.SCHEMA_INVALID, _("The DCC holds values JSON cannot."))
+            )
+            return
+        problems = schema_errors(dcc)
     if problems:
         result.fail(
             "schema",
@@ -485,6 +506,11 @@ def _json(value: Any) -> Any:
     if isinstance(value, datetime):
         return _iso(value)
     raise _NotJson
+
+
+def _is_map(value: object) -> TypeGuard[Mapping[Any, Any]]:
+    # isinstance against the Mapping ABC costs a microsecond; cbor2 gives plain dicts.
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def _json_or_none(value: Any) -> Any:
@@ -530,15 +556,22 @@ def _clock(at: datetime | None) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _instant(value: object) -> datetime | None:
+def _seconds(value: object) -> float | None:
+    """A CWT time (a number, or a CBOR datetime) as seconds since the epoch."""
+    if type(value) is int or type(value) is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
     return None
+
+
+def _datetime(seconds: float | None) -> datetime | None:
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _iso(moment: datetime | None) -> str | None:
