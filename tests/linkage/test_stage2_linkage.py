@@ -58,7 +58,10 @@ def test_people_missing_from_the_registry_are_not_found_not_linked(judged):
 def test_batch_policy_sql_equals_policy_settle(cleaned, trained):
     con = cleaned.con
     candidates = {
-        dose_id: [Candidate(c["citizen_id"], c["probability"], c["match_weight"]) for c in cs]
+        dose_id: [
+            Candidate(c["citizen_id"], c["probability"], c["match_weight"], c["birth_date_level"])
+            for c in cs
+        ]
         for dose_id, cs in con.execute("SELECT dose_id, candidates FROM s2_candidates").fetchall()
     }
     rows = con.execute("SELECT dose_id, outcome, reasons, holder_id FROM stage1").fetchall()

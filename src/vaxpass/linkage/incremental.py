@@ -21,6 +21,7 @@ from datetime import date
 
 from vaxpass.adapters.registry import PopulationRegistry, RegistryPerson
 from vaxpass.core.matching import forms
+from vaxpass.core.matching.comparisons import BIRTH_DATE, COMPARISONS
 from vaxpass.core.matching.decisions import Candidate, DoseDecision, corrections_for
 from vaxpass.core.matching.policy import NATIONAL, Policy
 from vaxpass.core.matching.records import dose_record, person_record
@@ -33,6 +34,8 @@ from vaxpass.core.matching.stage1 import (
     lookup_id,
 )
 from vaxpass.linkage.model import Model
+
+_BIRTH = COMPARISONS.index(BIRTH_DATE)
 
 
 def registered(person: RegistryPerson) -> RegisteredIdentity:
@@ -134,7 +137,9 @@ class IncrementalCleaner:
                 person_record(person, today=self.today),
                 self.model.term_frequencies,
             )
-            out.append(Candidate(person.citizen_id, s.probability, s.match_weight))
+            out.append(
+                Candidate(person.citizen_id, s.probability, s.match_weight, s.levels[_BIRTH])
+            )
         return out
 
 

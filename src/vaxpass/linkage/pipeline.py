@@ -64,6 +64,7 @@ def decisions_sql(policy: Policy, model_version: str) -> str:
     """The policy as SQL over stage1 and s2_candidates (the rules of Policy.settle)."""
     auto = _codes(policy.auto_correct_reasons)
     informative = _codes(INFORMATIVE_REASONS)
+    birth_levels = _codes(policy.auto_link_birth_date_levels)
     best_p, best_w = "c.candidates[1].probability", "c.candidates[1].match_weight"
     second_w = "c.candidates[2].match_weight"
     return f"""
@@ -79,6 +80,8 @@ def decisions_sql(policy: Policy, model_version: str) -> str:
                 WHEN c.candidates IS NULL OR {best_p} < {policy.review_probability}
                     THEN 'not_found'
                 WHEN {best_p} < {policy.auto_link_probability} THEN 'review'
+                WHEN c.candidates[1].birth_date_level IS NULL
+                     OR c.candidates[1].birth_date_level NOT IN ({birth_levels}) THEN 'review'
                 WHEN len(c.candidates) > 1
                      AND {best_w} - {second_w} < {policy.auto_link_margin_bits} THEN 'review'
                 ELSE 'linked' END AS decision
@@ -96,6 +99,9 @@ def decisions_sql(policy: Policy, model_version: str) -> str:
              WHEN decision = 'linked' THEN reasons || ['{Reason.PROBABLE_MATCH}']
              WHEN candidates[1].probability < {policy.auto_link_probability}
                  THEN reasons || ['{Reason.BELOW_AUTO_THRESHOLD}']
+             WHEN candidates[1].birth_date_level IS NULL
+                  OR candidates[1].birth_date_level NOT IN ({birth_levels})
+                 THEN reasons || ['{Reason.CANDIDATE_BIRTH_DATE_DIFFERS}']
              ELSE reasons || ['{Reason.AMBIGUOUS_CANDIDATES}'] END AS reasons,
         CASE WHEN outcome IN ('verified', 'correctable') THEN 1 ELSE 2 END AS stage,
         CASE WHEN decision = 'review' AND outcome = 'correctable' THEN holder_id
@@ -284,7 +290,7 @@ def _decision(row) -> DoseDecision:
         stage=stage,
         candidate_id=candidate_id,
         candidates=tuple(
-            Candidate(c["citizen_id"], c["probability"], c["match_weight"])
+            Candidate(c["citizen_id"], c["probability"], c["match_weight"], c["birth_date_level"])
             for c in candidates or ()
         ),
         merge_with=tuple(merge_with or ()),

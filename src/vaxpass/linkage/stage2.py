@@ -14,7 +14,7 @@ import math
 from datetime import date
 from typing import Any
 
-from vaxpass.core.matching.comparisons import RECORD_COLUMNS
+from vaxpass.core.matching.comparisons import BIRTH_DATE, RECORD_COLUMNS, Comparison
 from vaxpass.core.matching.reasons import Reason
 from vaxpass.linkage.model import Model, fill_unseen_levels, untrained_settings
 
@@ -150,10 +150,22 @@ def term_frequencies(con) -> dict[str, dict[str, float]]:
     return out
 
 
+def _label_sql(comparison: Comparison) -> str:
+    """The label of a pair's level from Splink's gamma value (-1 for the null level, then
+    n-1 down to 0 for the others in order)."""
+    levels = [level for level in comparison.levels if not level.is_null]
+    whens = " ".join(
+        f"WHEN {len(levels) - 1 - i} THEN '{level.label}'" for i, level in enumerate(levels)
+    )
+    return f"CASE gamma_{comparison.name} {whens} ELSE NULL END"
+
+
 def predict(con, model: Model, *, keep: int = 3) -> int:
     """Score s2_doses against the registry; create s2_candidates. Returns pairs scored."""
     size = registry_size(con)
-    linker = _linker(con, model.settings_for(size))
+    settings = model.settings_for(size)
+    settings["retain_matching_columns"] = True  # Splink keeps gamma_birth_date only then
+    linker = _linker(con, settings)
     floor = math.log2(CANDIDATE_FLOOR_PROBABILITY / (1 - CANDIDATE_FLOOR_PROBABILITY))
     pairs = linker.inference.predict(threshold_match_weight=floor, warning_mode="never")
     con.execute(
@@ -161,10 +173,12 @@ def predict(con, model: Model, *, keep: int = 3) -> int:
         CREATE OR REPLACE TABLE s2_candidates AS
         SELECT unique_id_l AS dose_id,
                list(struct_pack(citizen_id := unique_id_r, probability := match_probability,
-                                match_weight := match_weight)
+                                match_weight := match_weight,
+                                birth_date_level := {_label_sql(BIRTH_DATE)})
                     ORDER BY match_weight DESC, unique_id_r) AS candidates
         FROM (
-            SELECT unique_id_l, unique_id_r, match_weight, match_probability
+            SELECT unique_id_l, unique_id_r, match_weight, match_probability,
+                   gamma_{BIRTH_DATE.name}
             FROM {pairs.physical_name} p
             -- the holder of the typed ID, when stage 1 showed they are someone else
             -- (Stage1Result.excludes_holder)

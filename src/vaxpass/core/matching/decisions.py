@@ -38,6 +38,7 @@ class Candidate:
     citizen_id: str
     probability: float
     match_weight: float
+    birth_date_level: str | None = None  # the pair's birth-date level (comparisons.py)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from vaxpass.core.matching.comparisons import BIRTH_DATE
 from vaxpass.core.matching.decisions import Candidate, Decision, DoseDecision
 from vaxpass.core.matching.reasons import INFORMATIVE_REASONS, Reason
 from vaxpass.core.matching.stage1 import Outcome, Stage1Result
@@ -54,6 +55,12 @@ class Policy:
     auto_link_margin_bits: float = 6.0
     # Below this the dose is "not found"; between the two it goes to review.
     review_probability: float = 0.2
+    # An automatic link also needs the birth date to agree at least in part: a household
+    # shares phone and ward, and a father and son may share a name, so name, phone and
+    # ward alone can outweigh a birth date 25 years off.
+    auto_link_birth_date_levels: frozenset[str] = field(
+        default=frozenset({"exact", "year only", "day and month swapped", "two of three parts"})
+    )
     # Candidates kept with a decision for the review pages.
     candidates_kept: int = 3
     propose_merges: bool = True
@@ -83,6 +90,8 @@ class Policy:
         best = ranked[0]
         if best.probability < self.auto_link_probability:
             return Decision.REVIEW, best, Reason.BELOW_AUTO_THRESHOLD
+        if best.birth_date_level not in self.auto_link_birth_date_levels:
+            return Decision.REVIEW, best, Reason.CANDIDATE_BIRTH_DATE_DIFFERS
         if len(ranked) > 1 and best.match_weight - ranked[1].match_weight < (
             self.auto_link_margin_bits
         ):
@@ -133,6 +142,7 @@ class Policy:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["auto_correct_reasons"] = sorted(self.auto_correct_reasons)
+        data["auto_link_birth_date_levels"] = sorted(self.auto_link_birth_date_levels)
         return data
 
     @classmethod
@@ -145,6 +155,12 @@ class Policy:
         if "auto_correct_reasons" in values:
             reasons = [Reason(r) for r in values["auto_correct_reasons"]]  # rejects typos
             values["auto_correct_reasons"] = frozenset(reasons)
+        if "auto_link_birth_date_levels" in values:
+            labels = {level.label for level in BIRTH_DATE.levels}
+            wanted = frozenset(values["auto_link_birth_date_levels"])
+            if not wanted <= labels:
+                raise ValueError(f"unknown birth-date levels: {sorted(wanted - labels)}")
+            values["auto_link_birth_date_levels"] = wanted
         policy = replace(cls(), **values)
         if not 0 <= policy.review_probability <= policy.auto_link_probability <= 1:
             raise ValueError("need 0 <= review_probability <= auto_link_probability <= 1")
