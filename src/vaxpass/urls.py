@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("vaxpass.records.urls")),
     path("", include("vaxpass.places.urls")),
     path("", include("vaxpass.imports.urls")),
+    path("", include("vaxpass.passports.urls")),
     path("", include("vaxpass.portal.urls")),
 ]

@@ -55,8 +55,17 @@ def revoke_for_people(person_ids: Iterable[int], *, reason: str) -> int:
 
 
 def _dose_saved(sender, instance: Dose, created: bool, raw: bool = False, **kwargs) -> None:
-    if not created and not raw and instance.status in SIGNED_STATES:
-        recheck_doses([instance.pk])
+    from vaxpass.passports.models import DoseSignature
+
+    if created or raw or not DoseSignature.objects.filter(dose_id=instance.pk).exists():
+        return
+    if recheck_doses([instance.pk]) == 0 and instance.status not in SIGNED_STATES:
+        # Saved from a stale copy that predates the signature: the content is what was
+        # signed, so the dose is still signed (and certified, if its passport says so).
+        from vaxpass.passports.issuing import issue_when_ready
+
+        Dose.objects.filter(pk=instance.pk).update(status=DoseStatus.SIGNED)
+        issue_when_ready([instance.person_id])
 
 
 def _person_saved(sender, instance: Person, created: bool, raw: bool = False, **kwargs) -> None:

@@ -50,12 +50,20 @@ def holder(person: Person) -> dcc.Person:
     return dcc.Person.from_full_name(person.full_name, person.birth_date)
 
 
-def content_digest(person: Person, doses: list[Dose]) -> str:
+def digest_of(full_name: str, birth_date: str, registry_id: str, dose_digests) -> str:
     """What a passport says, as one hash: the identity and each dose's signed digest. A
     valid passport with the same digest needs no re-issue."""
-    parts = [person.full_name, person.birth_date, person.registry_id]
-    parts += sorted(d.facility_signature.digest for d in doses)
+    parts = [full_name, birth_date, registry_id, *sorted(dose_digests)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def content_digest(person: Person, doses: list[Dose]) -> str:
+    return digest_of(
+        person.full_name,
+        person.birth_date,
+        person.registry_id,
+        (d.facility_signature.digest for d in doses),
+    )
 
 
 def ready_doses(person: Person) -> list[Dose] | None:
@@ -78,6 +86,7 @@ def issue_when_ready(person_ids: Iterable[int], *, at: datetime | None = None) -
         digest = content_digest(person, doses)
         current = person.certificates.filter(status=CertificateStatus.VALID).first()
         if current is not None and current.content_digest == digest:
+            _mark_certified(doses)  # the passport already says this
             continue
         issue_certificate(person, doses, digest=digest, replacing=current, at=at)
         issued += 1
@@ -114,16 +123,20 @@ def issue_certificate(
         )
         if replacing is not None:
             Certificate.objects.filter(pk=replacing.pk).update(replaced_by=certificate)
-        pending = [d for d in doses if d.status != DoseStatus.CERTIFIED]
-        if pending:
-            now = timezone.now()
-            Dose.objects.filter(pk__in=[d.pk for d in pending]).update(
-                status=DoseStatus.CERTIFIED, updated_at=now
-            )
-            for dose in pending:
-                dose.status, dose.updated_at = DoseStatus.CERTIFIED, now
-            record_bulk(pending, action="update")
+        _mark_certified(doses)
     return certificate
+
+
+def _mark_certified(doses: list[Dose]) -> None:
+    pending = [d for d in doses if d.status != DoseStatus.CERTIFIED]
+    if pending:
+        now = timezone.now()
+        Dose.objects.filter(pk__in=[d.pk for d in pending]).update(
+            status=DoseStatus.CERTIFIED, updated_at=now
+        )
+        for dose in pending:
+            dose.status, dose.updated_at = DoseStatus.CERTIFIED, now
+        record_bulk(pending, action="update")
 
 
 def stored_fields(result: IssuedCertificate) -> dict:

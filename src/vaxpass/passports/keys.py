@@ -124,8 +124,24 @@ def rotate_document_signer(*, not_before: datetime.datetime | None = None) -> Si
 
 
 def document_signer(at: datetime.datetime | None = None) -> tuple[SignerKey, Signer]:
-    """The newest DSC that may sign a passport issued now and valid for its full term."""
+    """The newest DSC that may sign a passport issued now and valid for its full term. When
+    none may (its six months of signing are over), a new one is introduced: the governance
+    rotates document signers, and passports signed by the old one stay valid."""
     at = at or timezone.now()
+    found = _usable_document_signer(at)
+    if found is None:
+        with transaction.atomic():
+            SignerKey.objects.select_for_update().filter(label=CA_LABEL).first()
+            found = _usable_document_signer(at)  # another process may have rotated first
+            if found is None:
+                rotate_document_signer(not_before=at)
+                found = _usable_document_signer(at)
+    if found is None:
+        raise PkiNotReady("no document signer may sign a full-term passport now")
+    return found, _cached_signer(found.label)
+
+
+def _usable_document_signer(at: datetime.datetime) -> SignerKey | None:
     rows = SignerKey.objects.filter(purpose=KeyPurpose.DOCUMENT_SIGNER, active=True)
     if not rows.exists():
         raise PkiNotReady("no document signer: run `vaxpass pki init`")
@@ -135,8 +151,8 @@ def document_signer(at: datetime.datetime | None = None) -> tuple[SignerKey, Sig
             pki.check_document_validity(certificate_of(row), at, at + settings.PASSPORT_VALIDITY)
         except pki.ValidityError:
             continue
-        return row, _cached_signer(row.label)
-    raise PkiNotReady("no document signer may sign a full-term passport now: rotate the DSC")
+        return row
+    return None
 
 
 def list_signer() -> Signer:

@@ -1,0 +1,244 @@
+"""Mass issuing: every person of an area whose doses are all signed and whose passport is
+missing or out of date gets one, in parallel across the machine's cores.
+
+The work is cut into ranges of person ids; each range is read with one query, encoded and
+signed in Python, and written in one transaction (new passports by COPY on PostgreSQL, the
+old ones superseded, the doses marked certified, their audit rows built in SQL). A range
+either commits whole or not at all, and "due" is decided from the database each time, so
+a run stopped at any point resumes by running again, and a second run issues nothing.
+"""
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from vaxpass.core import doses as rules
+from vaxpass.core.dcc import payload as dcc
+from vaxpass.core.dcc.encode import encode_vaccination_certificate
+from vaxpass.core.pki import COUNTRY
+from vaxpass.passports import keys
+from vaxpass.passports.issuing import digest_of, stored_fields
+from vaxpass.passports.models import Certificate
+from vaxpass.records.bulk import insert_values, next_ids
+from vaxpass.records.models import DoseStatus, Person
+
+RANGE = 2000  # people per transaction
+
+
+@dataclass
+class Summary:
+    issued: int = 0
+    skipped: int = 0  # people in the ranges who were not due
+
+    def add(self, other: "Summary") -> None:
+        self.issued += other.issued
+        self.skipped += other.skipped
+
+
+def _id_ranges(province: str | None) -> Iterator[tuple[int, int]]:
+    people = Person.objects.all()
+    if province:
+        people = people.filter(current_province__code=province)
+    ids = people.order_by("pk").values_list("pk", flat=True)
+    chunk: list[int] = []
+    for pk in ids.iterator(chunk_size=RANGE * 5):
+        chunk.append(pk)
+        if len(chunk) == RANGE:
+            yield chunk[0], chunk[-1]
+            chunk = []
+    if chunk:
+        yield chunk[0], chunk[-1]
+
+
+_ROWS = """
+SELECT p.id, p.full_name, p.birth_date, p.registry_id, d.id, d.product, d.given_on,
+       d.dose_number, d.lot, f.name, d.status, s.digest
+FROM records_person p
+JOIN records_dose d ON d.person_id = p.id
+JOIN places_facility f ON f.id = d.facility_id
+LEFT JOIN passports_dosesignature s ON s.dose_id = d.id
+WHERE p.id BETWEEN %s AND %s {province}
+ORDER BY p.id, d.given_on, d.id
+"""
+
+
+def _due_people(first: int, last: int, province: str | None):
+    """(person id, name, birth date, registry id, doses, digest) for each person of the
+    range whose doses are all signed and whose valid passport (if any) says otherwise."""
+    where = "AND p.current_province_id = (SELECT id FROM places_division WHERE era = 'current' AND level = 'province' AND code = %s)"
+    params: list = [first, last] + ([province] if province else [])
+    with connection.cursor() as cursor:
+        cursor.execute(_ROWS.format(province=where if province else ""), params)
+        rows = cursor.fetchall()
+        cursor.execute(
+            "SELECT person_id, content_digest FROM passports_certificate "
+            "WHERE person_id BETWEEN %s AND %s AND status = 'valid'",
+            [first, last],
+        )
+        current = dict(cursor.fetchall())
+    people, skipped = [], 0
+    i = 0
+    while i < len(rows):
+        person_id = rows[i][0]
+        j = i
+        while j < len(rows) and rows[j][0] == person_id:
+            j += 1
+        group = rows[i:j]
+        i = j
+        if any(
+            r[10] not in (DoseStatus.SIGNED, DoseStatus.CERTIFIED) or r[11] is None for r in group
+        ):
+            skipped += 1
+            continue
+        _pid, name, birth, registry_id = group[0][:4]
+        digest = digest_of(name, birth, registry_id, (r[11] for r in group))
+        if current.get(person_id) == digest:
+            skipped += 1
+            continue
+        people.append((person_id, name, birth, group, digest))
+    return people, skipped, set(current)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def issue_range(
+    first: int, last: int, province: str | None = None, at: datetime | None = None
+) -> Summary:
+    at = at or timezone.now()
+    people, skipped, had_valid = _due_people(first, last, province)
+    if not people:
+        return Summary(0, skipped)
+    key_row, signer = keys.document_signer(at)
+    issued = []
+    for person_id, name, birth, group, digest in people:
+        facts = [rules.DoseFacts(r[5], _as_date(r[6]), r[7]) for r in group]
+        totals = rules.series_totals(facts)
+        doses = [
+            dcc.Dose(product=r[5], date=facts[n].given_on, dose_number=r[7], series_total=totals[n])
+            for n, r in enumerate(group)
+        ]
+        result = encode_vaccination_certificate(
+            dcc.Person.from_full_name(name, birth),
+            doses,
+            signer,
+            issuer_country=COUNTRY,
+            issued_at=at,
+            validity=settings.PASSPORT_VALIDITY,
+        )
+        issued.append((person_id, digest, stored_fields(result)))
+    _store(issued, key_row.pk, had_valid)
+    return Summary(len(issued), skipped)
+
+
+def _store(issued, key_id: int, had_valid: set[int]) -> None:
+    person_ids = [person_id for person_id, _digest, _fields in issued]
+    replacing = [p for p in person_ids if p in had_valid]
+    columns = [
+        "person_id", "uvci", "hc1", "key_id", "issued_at", "expires_at", "content_digest",
+        "signature_hash", "status", "revoked_at", "revocation_reason",
+    ]  # fmt: skip
+    ids: list[int] = []
+    if connection.vendor == "postgresql":
+        ids = next_ids(Certificate, len(issued))
+        columns = ["id", *columns]
+    prep = connection.ops.adapt_datetimefield_value
+    now = timezone.now()
+    rows = [
+        (
+            *([ids[n]] if ids else []),
+            person_id,
+            f["uvci"],
+            f["hc1"],
+            key_id,
+            prep(f["issued_at"]),
+            prep(f["expires_at"]),
+            digest,
+            f["signature_hash"],
+            "valid",
+            None,
+            "",
+        )  # fmt: skip
+        for n, (person_id, digest, f) in enumerate(issued)
+    ]
+    marks = ", ".join(["%s"] * len(person_ids))
+    with transaction.atomic(), connection.cursor() as cursor:
+        if replacing:
+            cursor.execute(
+                "UPDATE passports_certificate SET status = 'superseded' "
+                f"WHERE status = 'valid' AND person_id IN ({', '.join(['%s'] * len(replacing))})",
+                replacing,
+            )
+        insert_values(Certificate, columns, rows)
+        if replacing:
+            cursor.execute(
+                "UPDATE passports_certificate SET replaced_by_id = (SELECT n.id FROM "
+                "passports_certificate n WHERE n.person_id = passports_certificate.person_id "
+                "AND n.status = 'valid') WHERE status = 'superseded' AND replaced_by_id IS NULL "
+                f"AND person_id IN ({', '.join(['%s'] * len(replacing))})",
+                replacing,
+            )
+        _audit_status_change(cursor, marks, person_ids, now)
+        cursor.execute(
+            f"UPDATE records_dose SET status = 'certified', updated_at = %s "
+            f"WHERE status = 'signed' AND person_id IN ({marks})",
+            [prep(now), *person_ids],
+        )
+
+
+def _audit_status_change(cursor, marks: str, person_ids: list[int], now: datetime) -> None:
+    """One audit row per dose going from signed to certified, built in the database."""
+    json_object = "json_build_object" if connection.vendor == "postgresql" else "json_object"
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    cursor.execute(
+        "INSERT INTO records_auditentry (at, actor_id, action, model, object_id, before, after) "
+        f"SELECT %s, NULL, 'update', 'records.Dose', CAST(id AS TEXT), "
+        f"{json_object}('status', 'signed'){cast}, {json_object}('status', 'certified'){cast} "
+        f"FROM records_dose WHERE status = 'signed' AND person_id IN ({marks})",
+        [connection.ops.adapt_datetimefield_value(now), *person_ids],
+    )
+
+
+def _worker(job: tuple[int, int, str | None]) -> Summary:
+    first, last, province = job
+    return issue_range(first, last, province)
+
+
+def _worker_init() -> None:
+    connections.close_all()  # never share the parent's connection after fork
+    keys._cached_signer.cache_clear()
+
+
+def issue_due(
+    *,
+    province: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Issue every passport due in the province (or the nation)."""
+    summary = Summary()
+    ranges = [(first, last, province) for first, last in _id_ranges(province)]
+    workers = workers or os.cpu_count() or 1
+    if connection.vendor != "postgresql" or workers == 1 or len(ranges) < 2:
+        for job in ranges:  # SQLite takes one writer at a time: no gain in more
+            done = _worker(job)
+            summary.add(done)
+            if progress:
+                progress(done.issued + done.skipped)
+        return summary
+    keys.document_signer()  # fail early, before forking, if there is no DSC
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_worker_init) as pool:
+        for done in pool.imap_unordered(_worker, ranges):
+            summary.add(done)
+            if progress:
+                progress(done.issued + done.skipped)
+    return summary

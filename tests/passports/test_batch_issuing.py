@@ -1,0 +1,62 @@
+"""Mass issuing over an area: every person due gets a passport, in parallel on PostgreSQL,
+and running again issues nothing."""
+
+from datetime import date
+
+from vaxpass.core.dcc.verify import Verifier
+from vaxpass.passports.batch import issue_due
+from vaxpass.passports.models import Certificate, CertificateStatus, DoseSignature
+from vaxpass.passports.publishing import current_trust_list
+from vaxpass.passports.signing import dose_content
+from vaxpass.records.models import AuditEntry, Dose, DoseStatus
+from vaxpass.records.services import Identity
+
+VAXZEVRIA = "EU/1/21/1529"
+
+
+def _sign_without_issuing(doses, head):
+    """Sign as the facility would, without the automatic issuing, so that issuing is left
+    to the batch (as after a bulk signing run or a restored backup)."""
+    from vaxpass.core.dose_signature import sign_dose
+    from vaxpass.passports import keys
+
+    row, signer = keys.facility_signer(head.facility)
+    for dose in doses:
+        result = sign_dose(dose_content(dose), signer)
+        DoseSignature.objects.create(
+            dose=dose, key=row, digest=result.digest, signature=result.signature, signed_by=head
+        )
+        Dose.objects.filter(pk=dose.pk).update(status=DoseStatus.SIGNED)
+
+
+def test_issue_due_issues_each_person_once(personas, pki, vaccinate):
+    people = []
+    for n in range(6):
+        people += vaccinate(
+            personas.staff_a,
+            personas.facility_a,
+            Identity(full_name=f"Trần Văn Số {chr(65 + n)}", birth_date="1980",
+                     citizen_id=f"00108000{n:04d}"),
+            (date(2021, 7, 1), VAXZEVRIA),
+            (date(2021, 9, 1), VAXZEVRIA),
+        )  # fmt: skip
+    unsigned_person = people[-1].person_id
+    _sign_without_issuing([d for d in people if d.person_id != unsigned_person], personas.head_a)
+
+    summary = issue_due(workers=2)
+    assert summary.issued == 5
+    assert Certificate.objects.filter(status=CertificateStatus.VALID).count() == 5
+    assert not Certificate.objects.filter(person_id=unsigned_person).exists()
+    certified = Dose.objects.filter(status=DoseStatus.CERTIFIED)
+    assert certified.count() == 10
+    audited = AuditEntry.objects.filter(model="records.Dose", after__status="certified")
+    assert audited.count() == 10
+    verifier = Verifier(current_trust_list().certificates_by_kid())
+    for certificate in Certificate.objects.all():
+        result = verifier.verify(certificate.hc1)
+        assert result.valid, result.reasons
+        assert (result.dcc["v"][0]["dn"], result.dcc["v"][0]["sd"]) == (2, 2)
+
+    again = issue_due(workers=2)
+    assert again.issued == 0
+    assert Certificate.objects.count() == 5
