@@ -16,6 +16,7 @@ import pytest
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "e2e-Password-1"
 HERE = Path(__file__).parent
+SERVER_ENV: dict[str, str] = {}  # the live server's environment, for tests that seed more
 
 
 def _free_port() -> int:
@@ -71,6 +72,7 @@ def server(tmp_path_factory):
             break
         except OSError:
             time.sleep(0.2)
+    SERVER_ENV.update(env)
     yield f"http://127.0.0.1:{port}"
     for child in (process, worker):
         child.terminate()
@@ -127,3 +129,20 @@ def login(browser, server):
     yield _login
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def seed_more(server):
+    """Run a seeding script of this folder against the live server's database."""
+
+    def _seed(script: str) -> str:
+        done = subprocess.run(
+            [sys.executable, str(HERE / script), PASSWORD],
+            env=SERVER_ENV,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
+    return _seed

@@ -1,3 +1,4 @@
+from io import StringIO
 from pathlib import Path
 
 from django.conf import settings
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             call_command(
                 "generate", people=people, seed=seed, out=str(out), provinces=provinces, load=True
             )
+        call_command("pki", "init", stdout=StringIO())  # national keys, published lists
         accounts, token = create_demo_accounts()
         self.stdout.write(
             self.style.SUCCESS("\nDemo accounts (password for all: %s)" % DEMO_PASSWORD)
