@@ -4,6 +4,7 @@ vaxpass serve            run the web app (gunicorn) on 127.0.0.1:8000
 vaxpass demo             set up a demo database with generated data and accounts, then serve
 vaxpass generate ...     generate a synthetic population and doses
 vaxpass clean-files ...  clean exported registry and dose files (no database; --help)
+vaxpass verify ...       check a passport offline (no database; --help)
 vaxpass <command> ...    any Django management command (migrate, load_places, ...)
 """
 
@@ -18,6 +19,10 @@ def main(argv: list[str] | None = None) -> None:
         from vaxpass.linkage.cleanfiles import main as clean_files
 
         sys.exit(clean_files(given[1:]))
+    if given[:1] == ["verify"]:
+        from vaxpass.verify_cli import main as verify
+
+        sys.exit(verify(given[1:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaxpass.settings")
     from django.core.management import execute_from_command_line
 
