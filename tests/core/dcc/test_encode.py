@@ -27,6 +27,7 @@ from vaxpass.core.dcc import (
     Person,
     Verifier,
     encode_vaccination_certificate,
+    encode_vaccination_certificates,
 )
 from vaxpass.core.dcc.cbor import vaccination_claims
 from vaxpass.core.dcc.encode import compress
@@ -227,3 +228,38 @@ def test_hand_written_cbor_is_what_cbor2_writes(family, given_name, birth, dose,
     dcc = vaccination_payload(person, [Dose(AZ, date(2021, 7, 1), dose, 2)], make_uvci())
     claims = {1: "VN", 6: iat, 4: iat + validity, -260: {1: dcc}}
     assert vaccination_claims("VN", iat, iat + validity, dcc) == cbor2.dumps(claims)
+
+
+class CountingSigner:
+    def __init__(self, inner):
+        self.inner, self.signed = inner, 0
+        self.algorithm, self.kid = inner.algorithm, inner.kid
+        self.certificate_der = inner.certificate_der
+
+    def sign(self, data: bytes) -> bytes:
+        self.signed += 1
+        return self.inner.sign(data)
+
+
+def test_batch_issuing(signer):
+    holders = [(PEOPLE[p], PATTERNS[d]) for p in PEOPLE for d in PATTERNS]
+    batch = encode_vaccination_certificates(holders, signer, issued_at=NOW)
+    verifier = Verifier(signer.trust_list())
+    assert len(batch) == len(holders) and len({c.uvci for c in batch}) == len(holders)
+    for (person, doses), cert in zip(holders, batch, strict=True):
+        single = encode_vaccination_certificate(
+            person, doses, signer, issued_at=NOW, uvci=cert.uvci
+        )
+        assert cert.dcc == single.dcc and cert.expires_at == single.expires_at
+        assert verifier.verify(cert.hc1, at=NOW).valid
+
+
+def test_batch_signs_nothing_when_one_input_is_unusable(signer):
+    counting = CountingSigner(signer)
+    holders = [(PEOPLE["full birth date"], PATTERNS["booster"])] * 3
+    holders.append((Person("Nguyễn", "An", "1957-02-30"), PATTERNS["booster"]))
+    with pytest.raises(DccError):
+        encode_vaccination_certificates(holders, counting, issued_at=NOW)
+    assert counting.signed == 0
+    with pytest.raises(DccError):
+        encode_vaccination_certificates(holders[:2], counting, uvcis=["URN:UVCI:01:VN:A#B"])

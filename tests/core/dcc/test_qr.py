@@ -31,3 +31,13 @@ def test_svg():
     size = qr.qr_code(HC1).symbol_size(scale=4)[0]
     assert svg.startswith("<svg") and f'width="{size}" height="{size}"' in svg
     assert re.search(r'<path [^>]*d="M', svg) and svg.rstrip().endswith("</svg>")
+
+
+def test_zxing_writer_makes_a_readable_code_of_the_same_version():
+    png = qr.png(HC1, writer="zxing", scale=3, border=4)
+    image = Image.open(io.BytesIO(png))
+    assert image.width == qr.qr_code(HC1).symbol_size(scale=3, border=4)[0]  # same version
+    assert qr.read_qr(png) == HC1
+    assert qr.read_qr(qr.png(HC1, writer="zxing", border=6)) == HC1
+    svg = qr.svg(HC1, writer="zxing")
+    assert "<svg" in svg and svg.rstrip().endswith("</svg>")

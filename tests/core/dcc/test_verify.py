@@ -351,3 +351,23 @@ def test_fuzz_decoder_gives_only_clean_results(fuzz_verifier, cert, data):
     assert result.status in Status
     assert result.valid or result.reasons
     json.dumps(result.to_json(), default=str)
+
+
+def test_verify_many_gives_what_verify_gives(signer, cert):
+    verifier = Verifier(
+        signer.trust_list(), RevocationSet({signer.kid: {cert.revocation_hashes().uci}})
+    )
+    other = encode_vaccination_certificate(PERSON, DOSES, signer, issued_at=NOW)
+    items = [
+        cert.hc1,
+        other.hc1,
+        "HC2:ABC",
+        "HC1:abc",
+        other.cose,
+        qr.png(other.hc1),
+        b"\x89PNG...",
+    ]
+    many = verifier.verify_many(items, at=LATER)
+    single = [verifier.verify(item, at=LATER) for item in items]
+    assert [r.to_json() for r in many] == [r.to_json() for r in single]
+    assert [r.status for r in many[:3]] == [Status.REVOKED, Status.VALID, Status.NOT_VALID]

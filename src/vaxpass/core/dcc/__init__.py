@@ -24,6 +24,7 @@ from vaxpass.core.dcc.encode import (
     DEFAULT_VALIDITY,
     IssuedCertificate,
     encode_vaccination_certificate,
+    encode_vaccination_certificates,
     sign_dcc,
 )
 from vaxpass.core.dcc.errors import DccError
@@ -59,6 +60,7 @@ __all__ = [
     "Verifier",
     "ddcc_vs_document",
     "encode_vaccination_certificate",
+    "encode_vaccination_certificates",
     "make_uvci",
     "parse_instant",
     "revocation_hashes",

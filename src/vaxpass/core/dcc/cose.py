@@ -12,7 +12,7 @@ tag 18; an empty protected header; ``kid`` and ``alg`` in either header.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TypeGuard
@@ -99,10 +99,21 @@ def _framing(algorithm: str, kid: bytes) -> tuple[bytes, bytes]:
 def sign1(payload: bytes, signer: Signer, kid: bytes | None = None) -> tuple[bytes, bytes]:
     """Sign ``payload``; return the tagged COSE_Sign1 bytes and the raw signature.
     ``kid`` saves reading ``signer.kid`` (a hash of its certificate) again."""
+    return sign1_many([payload], signer, kid)[0]
+
+
+def sign1_many(
+    payloads: Sequence[bytes], signer: Signer, kid: bytes | None = None
+) -> list[tuple[bytes, bytes]]:
+    """``sign1`` for many payloads, with all the signing done in one tight loop."""
     before_sig, before_message = _framing(signer.algorithm, signer.kid if kid is None else kid)
-    payload_field = _bstr(len(payload)) + payload
-    signature = signer.sign(before_sig + payload_field)
-    return before_message + payload_field + _bstr(len(signature)) + signature, signature
+    fields = [_bstr(len(payload)) + payload for payload in payloads]
+    sign = signer.sign
+    signatures = [sign(before_sig + field) for field in fields]
+    return [
+        (before_message + field + _bstr(len(signature)) + signature, signature)
+        for field, signature in zip(fields, signatures, strict=True)
+    ]
 
 
 def decode_sign1(data: bytes) -> CoseSign1:

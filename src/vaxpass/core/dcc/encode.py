@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ import cbor2
 
 from vaxpass.core.dcc.base45 import b45encode
 from vaxpass.core.dcc.cbor import vaccination_claims
-from vaxpass.core.dcc.cose import sign1
+from vaxpass.core.dcc.cose import sign1, sign1_many
 from vaxpass.core.dcc.errors import INPUT_INVALID, error
 from vaxpass.core.dcc.payload import Dose, Person, vaccination_payload
 from vaxpass.core.dcc.revocation import RevocationHashes, revocation_hashes
@@ -126,6 +126,33 @@ def encode_vaccination_certificate(
     """Issue the EU DCC of ``person`` for ``doses`` (the latest dose goes on it), signed
     by ``signer``, valid from ``issued_at`` (default now) for ``validity``. A new UVCI is
     made unless one is given. Raises ``DccError`` on unusable input."""
+    (certificate,) = encode_vaccination_certificates(
+        [(person, doses)],
+        signer,
+        issuer_country=issuer_country,
+        issued_at=issued_at,
+        validity=validity,
+        uvcis=[uvci] if uvci else None,
+    )
+    return certificate
+
+
+def encode_vaccination_certificates(
+    holders: Iterable[tuple[Person, Sequence[Dose]]],
+    signer: Signer,
+    *,
+    issuer_country: str = "VN",
+    issued_at: datetime | None = None,
+    validity: timedelta = DEFAULT_VALIDITY,
+    uvcis: Sequence[str] | None = None,
+) -> list[IssuedCertificate]:
+    """Issue the certificates of many holders at once: what
+    ``encode_vaccination_certificate`` gives for each, faster. Every payload is built and
+    checked first (an unusable input raises ``DccError`` before anything is signed),
+    then all are signed in one loop, then encoded: a loop that only signs keeps the
+    ECDSA code and its precomputed tables in the processor's caches, where signing
+    between encodings makes the two evict each other (measured in the module README of
+    ``bench/encode_sign.py``: batches of 1,000 issue ~1.3x faster than one by one)."""
     if validity <= _NO_TIME:
         raise error(INPUT_INVALID, _("The validity must be positive."))
     if issued_at is None:
@@ -134,22 +161,34 @@ def encode_vaccination_certificate(
         issued_at = issued_at.replace(tzinfo=UTC)
     if issued_at.microsecond:
         issued_at = issued_at.replace(microsecond=0)
+    expires_at = issued_at + validity
     iat = int(issued_at.timestamp())
     exp = iat + int(validity.total_seconds())
-    uvci = uvci or make_uvci(issuer_country)
-    dcc = vaccination_payload(person, doses, uvci)
-    kid = signer.kid
-    claims = vaccination_claims(issuer_country, iat, exp, dcc)
-    hc1, cose, signature = _sign(claims, signer, kid)
-    return IssuedCertificate(
-        hc1=hc1,
-        uvci=uvci,
-        issued_at=issued_at,
-        expires_at=issued_at + validity,
-        issuer_country=issuer_country,
-        kid=kid,
-        algorithm=signer.algorithm,
-        signature=signature,
-        cose=cose,
-        dcc=dcc,
+    holders = list(holders)
+    if uvcis is None:
+        uvcis = [make_uvci(issuer_country) for _ in holders]
+    elif len(uvcis) != len(holders):
+        raise error(INPUT_INVALID, _("One UVCI per holder, or none."))
+    dccs = [
+        vaccination_payload(person, doses, uvci)
+        for (person, doses), uvci in zip(holders, uvcis, strict=True)
+    ]
+    kid, algorithm = signer.kid, signer.algorithm
+    signed = sign1_many(
+        [vaccination_claims(issuer_country, iat, exp, dcc) for dcc in dccs], signer, kid
     )
+    return [
+        IssuedCertificate(
+            hc1=PREFIX + b45encode(compress(cose)),
+            uvci=uvci,
+            issued_at=issued_at,
+            expires_at=expires_at,
+            issuer_country=issuer_country,
+            kid=kid,
+            algorithm=algorithm,
+            signature=signature,
+            cose=cose,
+            dcc=dcc,
+        )
+        for (cose, signature), uvci, dcc in zip(signed, uvcis, dccs, strict=True)
+    ]

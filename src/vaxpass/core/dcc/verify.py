@@ -212,18 +212,58 @@ class Verifier:
 
     def verify(self, data: str | bytes, *, at: datetime | None = None) -> VerificationResult:
         """Verify ``HC1:`` text, an image (PNG or JPEG bytes) or COSE bytes."""
+        return self._completed([self._decoded(data)], at)[0]
+
+    def verify_many(
+        self, items: Iterable[str | bytes], *, at: datetime | None = None
+    ) -> list[VerificationResult]:
+        """Verify many certificates (each as ``verify`` takes it) against one clock: the
+        same results, faster, since all signatures are checked in one loop (which keeps
+        the ECDSA code and tables in the processor's caches) between decoding all and
+        checking the rest."""
+        return self._completed([self._decoded(item) for item in items], at)
+
+    def verify_image(self, image: bytes, *, at: datetime | None = None) -> VerificationResult:
+        """Verify the certificate in a PNG or JPEG image."""
+        return self._completed([self._decoded_image(image)], at)[0]
+
+    def verify_cose(self, cose: bytes, *, at: datetime | None = None) -> VerificationResult:
+        """Verify COSE_Sign1 bytes (no prefix, base45 or zlib)."""
+        result = VerificationResult()
+        result.cose_bytes = cose
+        self._decode_cose(result)
+        return self._completed([result], at)[0]
+
+    def _completed(
+        self, results: list[VerificationResult], at: datetime | None
+    ) -> list[VerificationResult]:
+        now = _clock(at).timestamp()
+        signers = [
+            self._check_signature(result, result.cose) if result.cose is not None else None
+            for result in results
+        ]
+        for result, signer in zip(results, signers, strict=True):
+            if result.cose is not None:
+                self._check_content(result, result.cose, signer, now)
+        return results
+
+    def _decoded(self, data: str | bytes) -> VerificationResult:
+        """A result with every stage up to the COSE message decoded (or failed)."""
         if isinstance(data, bytes | bytearray | memoryview):
             data = bytes(data)
             if data[:1] in _COSE_STARTS:
-                return self.verify_cose(data, at=at)
+                result = VerificationResult()
+                result.cose_bytes = data
+                self._decode_cose(result)
+                return result
             if not _is_text(data):
-                return self.verify_image(data, at=at)
+                return self._decoded_image(data)
             data = data.decode("ascii")
         result = VerificationResult()
         self._from_text(result, data)
-        return self._checked(result, at)
+        return result
 
-    def verify_image(self, image: bytes, *, at: datetime | None = None) -> VerificationResult:
+    def _decoded_image(self, image: bytes) -> VerificationResult:
         result = VerificationResult()
         try:
             text = read_qr(image)
@@ -232,12 +272,7 @@ class Verifier:
             return result
         result.checks["picturedecode"] = True
         self._from_text(result, text)
-        return self._checked(result, at)
-
-    def verify_cose(self, cose: bytes, *, at: datetime | None = None) -> VerificationResult:
-        result = VerificationResult()
-        result.cose_bytes = cose
-        return self._checked(result, at)
+        return result
 
     # --- stages ---------------------------------------------------------------------
 
@@ -265,25 +300,27 @@ class Verifier:
             result.fail("compression", exc)
             return
         result.checks["compression"] = True
+        self._decode_cose(result)
 
-    def _checked(self, result: VerificationResult, at: datetime | None) -> VerificationResult:
-        if result.cose_bytes is None:
-            return result
+    def _decode_cose(self, result: VerificationResult) -> None:
         try:
-            cose = result.cose = decode_sign1(result.cose_bytes)
+            cose = result.cose = decode_sign1(result.cose_bytes or b"")
         except DccError as exc:
             result.fail("decode", exc)
             result.fail("verify", exc)
-            return result
+            return
         result.kid, result.algorithm = cose.kid, cose.algorithm
-        signer = self._check_signature(result, cose)
+
+    def _check_content(
+        self, result: VerificationResult, cose: CoseSign1, signer: _SignerKey | None, now: float
+    ) -> None:
         try:
             _decode_claims(result, cose.payload)
             result.checks["decode"] = True
         except DccError as exc:
             result.fail("decode", exc)
-            return result
-        self._check_expiry(result, _clock(at).timestamp())
+            return
+        self._check_expiry(result, now)
         signer = signer or self._only_signer
         if signer is not None:
             if result.certificate_type in signer.types:
@@ -299,7 +336,6 @@ class Verifier:
                 )
         _check_schema(result)
         self._check_revocation(result, cose)
-        return result
 
     def _check_signature(self, result: VerificationResult, cose: CoseSign1) -> _SignerKey | None:
         if cose.kid is None:
