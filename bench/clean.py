@@ -101,12 +101,15 @@ def evaluate(source: Path, decisions: Path) -> dict:
         FROM j
         """
     ).fetchall()[0]  # fmt: skip
+    # "right": linked to the true person; not found although nobody fits; or sent to
+    # review with the true person as the proposed candidate.
     by_decision = {
         decision: {"doses": n, "right": right}
         for decision, n, right in con.execute(
             """SELECT decision, count(*),
-                      count(*) FILTER (WHERE decision NOT IN ('verified', 'corrected', 'linked')
-                                       OR (linked = true_id AND in_registry))
+                      count(*) FILTER (WHERE (linked = true_id AND in_registry)
+                                       OR (decision = 'not_found' AND NOT in_registry)
+                                       OR (decision = 'review' AND candidate = true_id))
                FROM j GROUP BY 1 ORDER BY 1"""
         ).fetchall()
     }
@@ -175,6 +178,7 @@ def main() -> None:
                 "auto_share": figures["auto_share"],
                 "review_share": figures["review_share"],
                 "not_found_share": figures["not_found_share"],
+                "not_found_in_registry": figures["not_found_in_registry"],
                 "relative_false_links": figures["relative_false_links"],
                 "false_links": figures["false_links"],
                 "review_with_right_candidate": figures["review_with_right_candidate"],

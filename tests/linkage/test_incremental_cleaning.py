@@ -71,3 +71,15 @@ def test_a_few_new_doses_are_decided_within_seconds(generated, registry, trained
     decisions = cleaner.decide({r["dose_id"]: _captured(r) for r in rows})
     assert time.perf_counter() - start < 2
     assert len(decisions) == 20
+
+
+def test_a_dose_recorded_twice_is_proposed_for_merging(generated, registry, trained, cleaned):
+    batch = {d.dose_id: d for chunk in cleaned.decisions() for d in chunk}
+    rows = {r["dose_id"]: r for r in read_csv(generated / "contract/doses.csv")}
+    dose_id, merged = next((d, b.merge_with) for d, b in batch.items() if b.merge_with)
+    pair = [dose_id, *merged]
+    cleaner = IncrementalCleaner(registry, trained, registry_size=registry.count(), today=TODAY)
+    visits = {d: (rows[d]["dose_date"], rows[d]["facility_code"]) for d in pair}
+    decisions = cleaner.decide({d: _captured(rows[d]) for d in pair}, visits=visits)
+    assert decisions[0].merge_with == batch[dose_id].merge_with
+    assert decisions[0].reasons[-1] == "duplicate_dose"

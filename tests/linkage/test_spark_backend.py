@@ -2,12 +2,16 @@
 with the same weights as on DuckDB."""
 
 import math
+import shutil
 
 import pytest
 
 pytest.importorskip("pyspark")
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs a Java 17+ runtime"),
+]
 
 
 def test_spark_predictions_equal_duckdbs(cleaned, trained, tmp_path):

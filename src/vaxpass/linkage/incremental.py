@@ -15,7 +15,7 @@ households are not looked up, so the "household phone" level never fires.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 
@@ -23,7 +23,9 @@ from vaxpass.adapters.registry import PopulationRegistry, RegistryPerson
 from vaxpass.core.matching import forms
 from vaxpass.core.matching.comparisons import BIRTH_DATE, COMPARISONS
 from vaxpass.core.matching.decisions import Candidate, DoseDecision, corrections_for
+from vaxpass.core.matching.merges import LinkedDose, merge_proposals
 from vaxpass.core.matching.policy import NATIONAL, Policy
+from vaxpass.core.matching.reasons import Reason
 from vaxpass.core.matching.records import dose_record, person_record
 from vaxpass.core.matching.scoring import score
 from vaxpass.core.matching.stage1 import (
@@ -69,8 +71,23 @@ class IncrementalCleaner:
         self.today = today or date.today()
         self.search_limit = search_limit
 
-    def decide(self, doses: Mapping[str, CapturedIdentity]) -> list[DoseDecision]:
-        """One decision per dose (dose_id -> identity as captured), in the given order."""
+    def decide(
+        self,
+        doses: Mapping[str, CapturedIdentity],
+        *,
+        visits: Mapping[str, tuple[str, str]] | None = None,
+        known: Iterable[LinkedDose] = (),
+    ) -> list[DoseDecision]:
+        """One decision per dose (dose_id -> identity as captured), in the given order.
+
+        With ``visits`` (dose_id -> (dose_date, facility_code)) doses of the same person
+        and day at another site, among these and the ``known`` linked doses the caller
+        holds, are proposed for merging (``merge_with``, reason ``duplicate_dose``).
+        """
+        decisions = self._decide(doses)
+        return _with_merges(decisions, visits, known) if visits else decisions
+
+    def _decide(self, doses: Mapping[str, CapturedIdentity]) -> list[DoseDecision]:
         wanted = {dose_id: lookup_id(c, self.today)[0] for dose_id, c in doses.items()}
         asked = {v for v in wanted.values() if v}
         holders: dict[str, RegistryPerson] = {}
@@ -147,3 +164,22 @@ def _with_corrections(
     decision: DoseDecision, captured: CapturedIdentity, person: RegisteredIdentity
 ) -> DoseDecision:
     return replace(decision, corrections=corrections_for(captured, person))
+
+
+def _with_merges(
+    decisions: list[DoseDecision],
+    visits: Mapping[str, tuple[str, str]],
+    known: Iterable[LinkedDose],
+) -> list[DoseDecision]:
+    linked = [
+        LinkedDose(d.dose_id, d.citizen_id, *visits[d.dose_id])
+        for d in decisions
+        if d.citizen_id and d.dose_id in visits
+    ]
+    proposals = merge_proposals([*linked, *known])
+    return [
+        replace(d, merge_with=proposals[d.dose_id], reasons=(*d.reasons, Reason.DUPLICATE_DOSE))
+        if d.dose_id in proposals
+        else d
+        for d in decisions
+    ]

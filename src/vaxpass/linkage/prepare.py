@@ -127,19 +127,17 @@ def clean_id_sql(column: str, today: date) -> str:
 
 def _id_forms_table(con, source: str, today: date) -> None:
     """id_forms(raw, ...): the fast path in SQL, the rest through forms.id_forms."""
-    clean = clean_id_sql("raw", today)
+    con.execute(
+        "CREATE OR REPLACE TABLE typed_ids AS"
+        f" SELECT raw, {clean_id_sql('raw', today)} AS clean"
+        f" FROM (SELECT DISTINCT citizen_id AS raw FROM {source})"
+    )
 
     def compute(raw: str) -> tuple[Any, ...]:
         f = forms.id_forms(raw, today)
         return (f.value, f.kind, f.repaired, f.problem, f.encoded_year, f.encoded_sex)
 
-    _python_forms(
-        con,
-        "id_forms",
-        f"SELECT DISTINCT citizen_id AS raw FROM {source} WHERE NOT ({clean})",
-        _ID_SCHEMA,
-        compute,
-    )
+    _python_forms(con, "id_forms", "SELECT raw FROM typed_ids WHERE NOT clean", _ID_SCHEMA, compute)
     digit = "TRY_CAST(substr(raw, 4, 1) AS INTEGER)"
     con.execute(
         f"""
@@ -150,9 +148,10 @@ def _id_forms_table(con, source: str, today: date) -> None:
                    + CAST(substr(raw, 5, 2) AS INTEGER) END,
                CASE WHEN length(raw) = 12 THEN
                    CASE WHEN {digit} % 2 = 1 THEN 'F' ELSE 'M' END END
-        FROM (SELECT DISTINCT citizen_id AS raw FROM {source}) WHERE {clean}
+        FROM typed_ids WHERE clean
         """
     )
+    con.execute("DROP TABLE typed_ids")
 
 
 def _phone_forms_table(con, distinct_sql: str) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -54,9 +55,17 @@ def file_format(path: str | Path) -> str:
     raise ContractError(f"{path}: the file must end in .csv or .parquet")
 
 
-def connect(*, threads: int | None = None, memory_limit: str | None = None):
-    """An in-memory DuckDB connection set up for cleaning (spills to a temp directory)."""
+def connect(
+    *,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | Path | None = None,
+):
+    """An in-memory DuckDB connection set up for cleaning. Past ``memory_limit`` (default:
+    DuckDB's, 80 % of RAM) it spills to ``temp_directory`` (default: the system's)."""
     con = duckdb.connect()
+    spill = Path(temp_directory or tempfile.gettempdir()) / "vaxpass-duckdb"
+    con.execute(f"SET temp_directory = '{_quote(spill)}'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if memory_limit:
