@@ -18,13 +18,14 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from vaxpass.core.matching.decisions import Candidate, Decision, DoseDecision
+from vaxpass.core.matching.decisions import Candidate, Decision, DoseDecision, corrections_for
 from vaxpass.core.matching.policy import NATIONAL, Policy
 from vaxpass.core.matching.reasons import INFORMATIVE_REASONS, Reason
+from vaxpass.core.matching.stage1 import CapturedIdentity, RegisteredIdentity
 from vaxpass.linkage import stage2, tables
 from vaxpass.linkage.model import Model
 from vaxpass.linkage.prepare import prepare
@@ -180,6 +181,13 @@ class BatchRun:
     def _load(self, registry: Callable[[], int], doses: Callable[[], int]) -> None:
         self.summary.registry_people = registry()
         self.summary.doses = doses()
+        for table, key in (("registry_raw", "citizen_id"), ("doses_raw", "dose_id")):
+            repeated = self.con.execute(
+                f"SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1 LIMIT 3"
+            ).fetchall()
+            if repeated:
+                examples = ", ".join(repr(r[0]) for r in repeated)
+                raise tables.ContractError(f"{table}: {key} not unique ({examples})")
         self._prepared = False
 
     def prepare(self) -> None:
@@ -256,15 +264,32 @@ class BatchRun:
     def write(self, path: str | Path) -> None:
         self._timed("write", lambda: tables.write_query(self.con, self.OUTPUT_SQL, path))
 
-    def decisions(self, chunk_size: int = 10_000) -> Iterator[list[DoseDecision]]:
-        """All decisions, in chunks, as the core's DoseDecision."""
-        result = self.con.execute(
-            """SELECT dose_id, decision, citizen_id, probability, reasons, stage, candidate_id,
-                      candidates, merge_with, policy_version, model_version
-               FROM decisions ORDER BY dose_id"""
+    def decisions(
+        self, chunk_size: int = 10_000, *, with_corrections: bool = True
+    ) -> Iterator[list[DoseDecision]]:
+        """All decisions, in chunks, as the core's DoseDecision. With corrections, each
+        linked dose carries the fields to align, captured value next to registry value."""
+        identity = ", ".join(f"x.{c}" for c in CapturedIdentity.__dataclass_fields__)
+        person = ", ".join(f"r.{c}" for c in RegisteredIdentity.__dataclass_fields__)
+        result = self.con.cursor().execute(
+            f"""SELECT d.dose_id, decision, d.citizen_id, probability, reasons, stage,
+                       candidate_id, candidates, merge_with, policy_version, model_version,
+                       {identity}, {person}
+                FROM decisions d JOIN doses_raw x USING (dose_id)
+                LEFT JOIN registry_raw r ON r.citizen_id = d.citizen_id
+                ORDER BY d.dose_id"""
         )
+        captured_n = len(CapturedIdentity.__dataclass_fields__)
         while rows := result.fetchmany(chunk_size):
-            yield [_decision(row) for row in rows]
+            chunk = []
+            for row in rows:
+                decision = _decision(row[:11])
+                if with_corrections and decision.citizen_id:
+                    captured = CapturedIdentity(*row[11 : 11 + captured_n])
+                    registered = RegisteredIdentity(*row[11 + captured_n :])
+                    decision = replace(decision, corrections=corrections_for(captured, registered))
+                chunk.append(decision)
+            yield chunk
 
     def reason_counts(self) -> Counter[str]:
         return Counter(self.summary.reasons)
