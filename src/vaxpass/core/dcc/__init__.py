@@ -30,6 +30,7 @@ from vaxpass.core.dcc.encode import (
 from vaxpass.core.dcc.errors import DccError
 from vaxpass.core.dcc.fhir import ddcc_vs_document
 from vaxpass.core.dcc.payload import DCC_VERSION, Dose, Person, vaccination_payload
+from vaxpass.core.dcc.result import Status, VerificationResult
 from vaxpass.core.dcc.revocation import (
     RevocationCheck,
     RevocationHashes,
@@ -37,13 +38,7 @@ from vaxpass.core.dcc.revocation import (
     revocation_hashes,
 )
 from vaxpass.core.dcc.uvci import make_uvci
-from vaxpass.core.dcc.verify import (
-    Status,
-    VerificationResult,
-    Verifier,
-    parse_instant,
-    verify_certificate,
-)
+from vaxpass.core.dcc.verify import Verifier, parse_instant, verify_certificate
 
 __all__ = [
     "DCC_VERSION",

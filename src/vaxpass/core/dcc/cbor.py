@@ -1,8 +1,9 @@
 """The CWT claims of a vaccination certificate written as CBOR directly, byte for byte
 what ``cbor2.dumps`` gives for the same dict (the tests check it on generated inputs).
 
-Why: encoding the claims through cbor2's C encoder costs about a quarter of an ECDSA
-signature, since it walks a dict of dicts and encodes every key and string each time;
+Why: encoding the claims through cbor2's C encoder costs about a fifth of an ECDSA
+signature (10 µs against 52 µs of CPU measured together here), since it walks a dict of
+dicts and encodes every key and string each time;
 here the fixed parts are constants, the parts shared by many certificates (a product's
 codes, an issuer, a name, a birth date) are encoded once and cached, and a certificate
 is a join of about twenty byte strings. Any other payload goes through cbor2.

@@ -42,7 +42,7 @@ class CoseSign1:
     payload: bytes
     signature: bytes
 
-    @functools.cached_property
+    @property
     def kid(self) -> bytes | None:
         """The key identifier: the protected header's when it has one (even a wrong one:
         the unprotected header is not signed, so it may not override), else the
@@ -53,7 +53,7 @@ class CoseSign1:
             kid = self.unprotected.get(HEADER_KID)
         return kid if isinstance(kid, bytes) else None
 
-    @functools.cached_property
+    @property
     def algorithm(self) -> str | None:
         """ "ES256", "PS256", or None when absent or not one the DCC allows."""
         number = self.protected.get(HEADER_ALG, self.unprotected.get(HEADER_ALG))
@@ -146,9 +146,12 @@ def decode_sign1(data: bytes) -> CoseSign1:
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
+_MAP_TYPES = (dict, cbor2.frozendict)  # what cbor2 decodes maps to (frozendict in tags)
+
+
 def _is_map(value: object) -> TypeGuard[Mapping[Any, Any]]:
     # isinstance against the Mapping ABC costs a microsecond; cbor2 gives plain dicts.
-    return type(value) is dict or isinstance(value, Mapping)
+    return type(value) in _MAP_TYPES or isinstance(value, Mapping)
 
 
 @functools.lru_cache(maxsize=256)

@@ -3,11 +3,11 @@
 Rendering uses segno by default, with error correction level Q as the EU DCC guidelines
 recommend (not boosted, so every certificate gets the same level); ``HC1:`` text is all
 in the QR alphanumeric set (base45 was made for it), so segno picks alphanumeric mode.
-segno is pure Python and slow: about 10 PNG and 12 SVG images a second for a
-certificate here, nearly all of it in building the symbol (mask evaluation), so store the
-``HC1:`` text and render on demand. ``writer="zxing"`` builds the symbol with zxing-cpp
-(C++) instead, the same level Q: about 130 PNG and 80 SVG images a second (measured with
-``bench/encode_sign.py``), for a server that must render many.
+segno is pure Python and slow: 11 PNG and 11 SVG images per CPU-second for a
+certificate here (version 18), nearly all of it in building the symbol (choosing the
+mask), so store the ``HC1:`` text and render on demand. ``writer="zxing"`` builds the
+symbol with zxing-cpp (C++) instead, at the same level Q: 138 PNG and 69 SVG images per
+CPU-second (``bench/encode_sign.py``), for a server that must render many.
 
 Reading uses zxing-cpp on a Pillow-decoded image, PNG or JPEG, photos included.
 """

@@ -29,9 +29,8 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, TypeGuard
 
 import cbor2
@@ -55,14 +54,21 @@ from vaxpass.core.dcc.encode import (
 from vaxpass.core.dcc.errors import DccError, error
 from vaxpass.core.dcc.keyusage import allowed_types
 from vaxpass.core.dcc.qr import read_qr
-from vaxpass.core.dcc.revocation import RevocationCheck, RevocationHashes, revocation_hashes
+from vaxpass.core.dcc.result import (
+    CHECKS,
+    STAGES,
+    NotJson,
+    Reason,
+    Status,
+    VerificationResult,
+    iso_instant,
+    json_form,
+)
+from vaxpass.core.dcc.revocation import RevocationCheck, revocation_hashes
 from vaxpass.core.dcc.schema import schema_errors
 from vaxpass.core.i18n import gettext_noop as _
 from vaxpass.core.signing import ES256, PS256, kid_of
 
-# The checks of a result, named as the conformance flags are.
-STAGES = ("picturedecode", "unprefix", "b45decode", "compression", "decode")
-CHECKS = ("verify", "expiration", "keyusage", "schema", "revocation")
 MAX_DECOMPRESSED = 256 * 1024  # a QR code holds < 3 KB; this is far beyond any certificate
 _ECDSA = ec.ECDSA(hashes.SHA256())
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
@@ -71,101 +77,17 @@ _COSE_STARTS = (b"\xd2", b"\x84", b"\xd8")
 
 TrustList = Mapping[bytes, x509.Certificate | Sequence[x509.Certificate]]
 
-
-class Status(StrEnum):
-    VALID = "VALID"
-    NOT_VALID = "NOT_VALID"
-    EXPIRED = "EXPIRED"
-    REVOKED = "REVOKED"
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """Why a check failed: a stable ``code`` and an English ``message`` (``template`` and
-    ``params`` for translation)."""
-
-    check: str
-    code: str
-    message: str
-    template: str
-    params: Mapping[str, str | int]
-
-    @classmethod
-    def of(cls, check: str, exc: DccError) -> Reason:
-        return cls(check, exc.code, exc.message, exc.template, exc.params)
-
-
-@dataclass(slots=True)
-class VerificationResult:
-    """Everything the verifier found. A check is True (passed), False (failed) or None
-    (not reached, because an earlier stage failed, or not applicable)."""
-
-    checks: dict[str, bool | None] = field(default_factory=lambda: dict.fromkeys(STAGES + CHECKS))
-    reasons: list[Reason] = field(default_factory=list)
-    text: str | None = None  # the HC1: text
-    compressed: bytes | None = None  # base45-decoded
-    cose_bytes: bytes | None = None
-    cose: CoseSign1 | None = None
-    claims: Mapping[Any, Any] | None = None
-    dcc: Mapping[str, Any] | None = None  # JSON form: CBOR datetimes as ISO strings
-    kid: bytes | None = None
-    algorithm: str | None = None
-    issuer: str | None = None  # CWT iss, the issuing country
-    iat: float | None = None  # CWT issued-at and expiry, seconds since the epoch
-    exp: float | None = None
-    certificate_type: str | None = None  # "v", "t" or "r"
-    signer: x509.Certificate | None = None
-    revocation_hashes: RevocationHashes | None = None
-
-    @property
-    def status(self) -> Status:
-        checks = self.checks
-        if any(checks[s] is False for s in STAGES) or checks["decode"] is not True:
-            return Status.NOT_VALID
-        if checks["verify"] is not True or False in (checks["keyusage"], checks["schema"]):
-            return Status.NOT_VALID
-        if checks["revocation"] is False:
-            return Status.REVOKED
-        if checks["expiration"] is not True:
-            expired = any(r.code == codes.EXPIRED for r in self.reasons)
-            return Status.EXPIRED if expired else Status.NOT_VALID
-        return Status.VALID
-
-    @property
-    def valid(self) -> bool:
-        return self.status is Status.VALID
-
-    @property
-    def issued_at(self) -> datetime | None:
-        return _datetime(self.iat)
-
-    @property
-    def expires_at(self) -> datetime | None:
-        return _datetime(self.exp)
-
-    def fail(self, check: str, exc: DccError) -> None:
-        self.checks[check] = False
-        self.reasons.append(Reason.of(check, exc))
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form: one boolean (or null) per check, ``valid``, ``status``,
-        ``reasons`` and what was decoded."""
-        return {
-            **self.checks,
-            "valid": self.valid,
-            "status": self.status.value,
-            "reasons": [
-                {"check": r.check, "code": r.code, "message": r.message} for r in self.reasons
-            ],
-            "kid": self.kid.hex() if self.kid is not None else None,
-            "algorithm": self.algorithm,
-            "issuer": self.issuer,
-            "issued_at": _iso(self.issued_at),
-            "expires_at": _iso(self.expires_at),
-            "certificate_type": self.certificate_type,
-            "signer": self.signer.subject.rfc4514_string() if self.signer is not None else None,
-            "dcc": _json_or_none(self.dcc),
-        }
+__all__ = [
+    "CHECKS",
+    "STAGES",
+    "Reason",
+    "Status",
+    "TrustList",
+    "VerificationResult",
+    "Verifier",
+    "parse_instant",
+    "verify_certificate",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,7 +319,7 @@ class Verifier:
                 error(
                     codes.NOT_YET_VALID,
                     _("The certificate is valid only from %(at)s."),
-                    at=_iso(result.issued_at) or "",
+                    at=iso_instant(result.issued_at) or "",
                 ),
             )
         elif now > exp:
@@ -406,7 +328,7 @@ class Verifier:
                 error(
                     codes.EXPIRED,
                     _("The certificate expired at %(at)s."),
-                    at=_iso(result.expires_at) or "",
+                    at=iso_instant(result.expires_at) or "",
                 ),
             )
         else:
@@ -504,8 +426,8 @@ def _check_schema(result: VerificationResult) -> None:
         # jsonschema-rs takes only JSON types: turn CBOR datetimes into strings (the
         # rare DCC that has them), and refuse what JSON cannot hold at all.
         try:
-            dcc = result.dcc = _json(dcc)
-        except _NotJson:
+            dcc = result.dcc = json_form(dcc)
+        except NotJson:
             result.fail(
                 "schema", error(codes.SCHEMA_INVALID, _("The DCC holds values JSON cannot."))
             )
@@ -524,36 +446,12 @@ def _check_schema(result: VerificationResult) -> None:
         result.checks["schema"] = True
 
 
-class _NotJson(Exception):
-    pass
-
-
-def _json(value: Any) -> Any:
-    """The JSON form of decoded CBOR: maps with text keys, arrays, text, numbers,
-    booleans, null; CBOR datetimes as ISO-8601 text."""
-    if isinstance(value, str | bool | int | float) or value is None:
-        return value
-    if isinstance(value, Mapping):
-        if not all(isinstance(k, str) for k in value):
-            raise _NotJson
-        return {k: _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    if isinstance(value, datetime):
-        return _iso(value)
-    raise _NotJson
+_MAP_TYPES = (dict, cbor2.frozendict)  # what cbor2 decodes maps to (frozendict in tags)
 
 
 def _is_map(value: object) -> TypeGuard[Mapping[Any, Any]]:
     # isinstance against the Mapping ABC costs a microsecond; cbor2 gives plain dicts.
-    return type(value) is dict or isinstance(value, Mapping)
-
-
-def _json_or_none(value: Any) -> Any:
-    try:
-        return _json(value)
-    except _NotJson:
-        return None
+    return type(value) in _MAP_TYPES or isinstance(value, Mapping)
 
 
 def _signer_key(certificate: x509.Certificate) -> _SignerKey:
@@ -599,16 +497,3 @@ def _seconds(value: object) -> float | None:
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
     return None
-
-
-def _datetime(seconds: float | None) -> datetime | None:
-    if seconds is None:
-        return None
-    try:
-        return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
