@@ -88,14 +88,20 @@ def clean_files(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="vaxpass clean-files", description=__doc__.split("\n\n")[0].strip("`")
+        prog="vaxpass clean-files",
+        description="Clean exported registry and dose files (CSV or Parquet) without the"
+        " app database: one decision per dose.",
     )
     parser.add_argument("--registry", required=True, help="registry file (.csv / .parquet)")
     parser.add_argument("--doses", required=True, help="dose records file (.csv / .parquet)")
     parser.add_argument("--out", help="decisions file to write (.csv / .parquet)")
     parser.add_argument("--model", help="a saved model file, or a directory of models")
     parser.add_argument("--policy", help="a policy JSON file (default: the national policy)")
-    parser.add_argument("--models-dir", default=str(DEFAULT_MODELS_DIR))
+    parser.add_argument(
+        "--models-dir",
+        default=str(DEFAULT_MODELS_DIR),
+        help="where models are looked up and saved (default var/models)",
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--train", action="store_true", help="train a new model first")
     group.add_argument("--train-only", action="store_true", help="train and save, no cleaning")

@@ -210,24 +210,18 @@ def prepare(con, *, today: date, registry: str = "registry_raw", doses: str = "d
                s.sex AS sex_raw_form, nullif(s.sex, '') AS sex,
                p.phone AS phone,
                nullif(r.ward_code, '') AS ward_code, nullif(r.province_code, '') AS province_code,
-               nullif(r.household_id, '') AS household_id
+               nullif(r.household_id, '') AS household_id,
+               -- a household's lowest and highest phone: children and others without a
+               -- phone of their own are registered under a parent's
+               CASE WHEN r.household_id <> '' THEN
+                   min(p.phone) OVER (PARTITION BY r.household_id) END AS household_phone,
+               CASE WHEN r.household_id <> '' THEN
+                   max(p.phone) OVER (PARTITION BY r.household_id) END AS household_phone2
         FROM {registry} r
         LEFT JOIN name_forms n ON n.raw = r.full_name
         LEFT JOIN date_forms d ON d.raw = r.birth_date
         LEFT JOIN sex_forms s ON s.raw = r.sex
         LEFT JOIN phone_forms p ON p.raw = r.phone
-        """
-    )
-    # A household's phones (the lowest and the highest): children and others without a
-    # phone of their own are registered under a parent's.
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE reg AS
-        SELECT reg.*, h.household_phone, h.household_phone2
-        FROM reg LEFT JOIN (
-            SELECT household_id, min(phone) AS household_phone, max(phone) AS household_phone2
-            FROM reg WHERE household_id IS NOT NULL AND phone IS NOT NULL GROUP BY household_id
-        ) h USING (household_id)
         """
     )
     con.execute(
