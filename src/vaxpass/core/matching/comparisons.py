@@ -307,7 +307,7 @@ BLOCKING_RULES = (
     ("name_key", "birth_date"),  # wrong or missing ID, right name and date
     ("ward_code", "birth_year", "given_key"),  # family-name typos, day/month errors
     ("name_key", "ward_code"),  # wrong birth date
-    ("name_sound", "province_code", "birth_year"),  # vowel and tone typos, moved house
+    ("name_sound", "birth_date"),  # vowel and tone typos, anywhere in the country
 )
 
 
