@@ -326,31 +326,25 @@ def fuzz_verifier(signer):
     return Verifier(signer.trust_list(), RevocationSet())
 
 
-@settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(data=st.data())
-def test_fuzz_decoder_gives_only_clean_results(fuzz_verifier, cert, data):
+def _fuzz_once(verifier, cert, data) -> None:
     zlib_bytes = b45decode(cert.hc1[4:])
     source = data.draw(st.sampled_from(["cose", "zlib", "text", "random", "random_text"]))
     if source == "cose":
         payload = data.draw(_mutations(cert.cose))
-        result = fuzz_verifier.verify_cose(payload, at=LATER)
+        result = verifier.verify_cose(payload, at=LATER)
     elif source == "zlib":
-        result = fuzz_verifier.verify(
-            "HC1:" + b45encode(data.draw(_mutations(zlib_bytes))), at=LATER
-        )
+        result = verifier.verify("HC1:" + b45encode(data.draw(_mutations(zlib_bytes))), at=LATER)
     elif source == "text":
         mutated = data.draw(_mutations(cert.hc1.encode()))
-        result = fuzz_verifier.verify(mutated.decode("latin-1"), at=LATER)
+        result = verifier.verify(mutated.decode("latin-1"), at=LATER)
     elif source == "random":
-        result = fuzz_verifier.verify(data.draw(st.binary(max_size=600)), at=LATER)
+        result = verifier.verify(data.draw(st.binary(max_size=600)), at=LATER)
     else:
-        result = fuzz_verifier.verify("HC1:" + data.draw(st.text(max_size=300)), at=LATER)
+        result = verifier.verify("HC1:" + data.draw(st.text(max_size=300)), at=LATER)
     # Whatever came in, a result came out: a verdict with reasons, serialisable.
     assert result.status in Status
     assert result.valid or result.reasons
-    json.dumps(result.to_json(), default=str)
+    json.dumps(result.to_json())
 
 
 def test_verify_many_gives_what_verify_gives(signer, cert):
@@ -371,3 +365,20 @@ def test_verify_many_gives_what_verify_gives(signer, cert):
     single = [verifier.verify(item, at=LATER) for item in items]
     assert [r.to_json() for r in many] == [r.to_json() for r in single]
     assert [r.status for r in many[:3]] == [Status.REVOKED, Status.VALID, Status.NOT_VALID]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_fuzz_decoder_gives_only_clean_results(fuzz_verifier, cert, data):
+    _fuzz_once(fuzz_verifier, cert, data)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_fuzz_decoder_at_length(fuzz_verifier, cert, data):
+    _fuzz_once(fuzz_verifier, cert, data)
