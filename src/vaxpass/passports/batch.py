@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from vaxpass.core import doses as rules
 from vaxpass.core.dcc import payload as dcc
-from vaxpass.core.dcc.encode import encode_vaccination_certificate
+from vaxpass.core.dcc.encode import encode_vaccination_certificates
+from vaxpass.core.dcc.errors import DccError
 from vaxpass.core.pki import COUNTRY
 from vaxpass.passports import keys
 from vaxpass.passports.issuing import digest_of, stored_fields
@@ -35,10 +36,12 @@ RANGE = 2000  # people per transaction
 class Summary:
     issued: int = 0
     skipped: int = 0  # people in the ranges who were not due
+    failed: int = 0  # due, but their data cannot make a certificate (e.g. a birth year < 1900)
 
     def add(self, other: "Summary") -> None:
         self.issued += other.issued
         self.skipped += other.skipped
+        self.failed += other.failed
 
 
 def _id_ranges(province: str | None) -> Iterator[tuple[int, int]]:
@@ -117,25 +120,40 @@ def issue_range(
     if not people:
         return Summary(0, skipped)
     key_row, signer = keys.document_signer(at)
-    issued = []
-    for person_id, name, birth, group, digest in people:
+    holders = []
+    for _person_id, name, birth, group, _digest in people:
         facts = [rules.DoseFacts(r[5], _as_date(r[6]), r[7]) for r in group]
         totals = rules.series_totals(facts)
         doses = [
             dcc.Dose(product=r[5], date=facts[n].given_on, dose_number=r[7], series_total=totals[n])
             for n, r in enumerate(group)
         ]
-        result = encode_vaccination_certificate(
-            dcc.Person.from_full_name(name, birth),
-            doses,
-            signer,
-            issuer_country=COUNTRY,
-            issued_at=at,
-            validity=settings.PASSPORT_VALIDITY,
-        )
-        issued.append((person_id, digest, stored_fields(result)))
+        holders.append((dcc.Person.from_full_name(name, birth), doses))
+    options = {"issuer_country": COUNTRY, "issued_at": at, "validity": settings.PASSPORT_VALIDITY}
+    try:
+        results = encode_vaccination_certificates(holders, signer, **options)
+    except DccError:  # someone's data cannot make a certificate: issue the others
+        results = []
+        for holder in holders:
+            try:
+                results.append(encode_vaccination_certificates([holder], signer, **options)[0])
+            except DccError:
+                results.append(None)
+    issued = [
+        (person[0], person[4], stored_fields(result))
+        for person, result in zip(people, results, strict=True)
+        if result is not None
+    ]
     _store(issued, key_row.pk, had_valid)
-    return Summary(len(issued), skipped)
+    return Summary(len(issued), skipped, len(people) - len(issued))
+
+
+def _among(column: str, ids: list[int]) -> tuple[str, list]:
+    """`column` is one of `ids`: one array parameter on PostgreSQL (no planning of 2,000
+    placeholders), a list of placeholders on SQLite."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def _store(issued, key_id: int, had_valid: set[int]) -> None:
@@ -168,13 +186,14 @@ def _store(issued, key_id: int, had_valid: set[int]) -> None:
         )  # fmt: skip
         for n, (person_id, digest, f) in enumerate(issued)
     ]
-    marks = ", ".join(["%s"] * len(person_ids))
+    people, people_params = _among("person_id", person_ids)
     with transaction.atomic(), connection.cursor() as cursor:
         if replacing:
+            old, old_params = _among("person_id", replacing)
             cursor.execute(
-                "UPDATE passports_certificate SET status = 'superseded' "
-                f"WHERE status = 'valid' AND person_id IN ({', '.join(['%s'] * len(replacing))})",
-                replacing,
+                f"UPDATE passports_certificate SET status = 'superseded' "
+                f"WHERE status = 'valid' AND {old}",
+                old_params,
             )
         insert_values(Certificate, columns, rows)
         if replacing:
@@ -182,18 +201,18 @@ def _store(issued, key_id: int, had_valid: set[int]) -> None:
                 "UPDATE passports_certificate SET replaced_by_id = (SELECT n.id FROM "
                 "passports_certificate n WHERE n.person_id = passports_certificate.person_id "
                 "AND n.status = 'valid') WHERE status = 'superseded' AND replaced_by_id IS NULL "
-                f"AND person_id IN ({', '.join(['%s'] * len(replacing))})",
-                replacing,
+                f"AND {old}",
+                old_params,
             )
-        _audit_status_change(cursor, marks, person_ids, now)
+        _audit_status_change(cursor, people, people_params, now)
         cursor.execute(
             f"UPDATE records_dose SET status = 'certified', updated_at = %s "
-            f"WHERE status = 'signed' AND person_id IN ({marks})",
-            [prep(now), *person_ids],
+            f"WHERE status = 'signed' AND {people}",
+            [prep(now), *people_params],
         )
 
 
-def _audit_status_change(cursor, marks: str, person_ids: list[int], now: datetime) -> None:
+def _audit_status_change(cursor, people: str, params: list, now: datetime) -> None:
     """One audit row per dose going from signed to certified, built in the database."""
     json_object = "json_build_object" if connection.vendor == "postgresql" else "json_object"
     cast = "::jsonb" if connection.vendor == "postgresql" else ""
@@ -201,8 +220,8 @@ def _audit_status_change(cursor, marks: str, person_ids: list[int], now: datetim
         "INSERT INTO records_auditentry (at, actor_id, action, model, object_id, before, after) "
         f"SELECT %s, NULL, 'update', 'records.Dose', CAST(id AS TEXT), "
         f"{json_object}('status', 'signed'){cast}, {json_object}('status', 'certified'){cast} "
-        f"FROM records_dose WHERE status = 'signed' AND person_id IN ({marks})",
-        [connection.ops.adapt_datetimefield_value(now), *person_ids],
+        f"FROM records_dose WHERE status = 'signed' AND {people}",
+        [connection.ops.adapt_datetimefield_value(now), *params],
     )
 
 
@@ -231,7 +250,7 @@ def issue_due(
             done = _worker(job)
             summary.add(done)
             if progress:
-                progress(done.issued + done.skipped)
+                progress(done.issued + done.skipped + done.failed)
         return summary
     keys.document_signer()  # fail early, before forking, if there is no DSC
     connections.close_all()
@@ -240,5 +259,5 @@ def issue_due(
         for done in pool.imap_unordered(_worker, ranges):
             summary.add(done)
             if progress:
-                progress(done.issued + done.skipped)
+                progress(done.issued + done.skipped + done.failed)
     return summary

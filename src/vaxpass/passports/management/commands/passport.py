@@ -58,7 +58,10 @@ class Command(BaseCommand):
         bar = tqdm(desc="issue", unit=" people", disable=verbosity == 0)
         summary = issue_due(province=province, workers=workers, progress=bar.update)
         bar.close()
-        self.stdout.write(f"{summary.issued} passports issued, {summary.skipped} not due")
+        self.stdout.write(
+            f"{summary.issued} passports issued, {summary.skipped} not due, "
+            f"{summary.failed} whose data cannot make a certificate"
+        )
 
     def _renew(self, *, verbosity, **options):
         from vaxpass.passports.renewal import expiring, renew_expiring
