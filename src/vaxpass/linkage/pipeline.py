@@ -225,6 +225,7 @@ class BatchRun:
         return paths
 
     def clean(self, model: Model) -> Summary:
+        """Stage 1, stage 2 with Splink on DuckDB, the policy: the ``decisions`` table."""
         self.stage1()
         self.summary.model_version = model.version
         self.summary.stage2_doses = stage2.make_inputs(self.con)
@@ -233,6 +234,23 @@ class BatchRun:
             "stage2", lambda: stage2.predict(self.con, model, keep=self.policy.candidates_kept)
         )
         self._progress("applying the policy")
+        self._timed("decide", self._decide)
+        return self.summary
+
+    def clean_with_pairs(self, pairs: str | Path, model_version: str) -> Summary:
+        """Like ``clean``, with stage 2 scored elsewhere (Spark, vaxpass.linkage.spark):
+        ``pairs`` is a Parquet file or directory of Splink predictions for the doses
+        ``export_stage2`` wrote, made with ``stage2.prediction_settings``."""
+        self.stage1()
+        self.summary.model_version = model_version
+        self.summary.stage2_doses = stage2.make_inputs(self.con)
+        source = Path(pairs)
+        glob = source / "*.parquet" if source.is_dir() else source
+        self.con.execute(f"CREATE OR REPLACE VIEW s2_pairs AS SELECT * FROM read_parquet('{glob}')")
+        self.summary.pairs_scored = self._timed(
+            "stage2",
+            lambda: stage2.rank_candidates(self.con, "s2_pairs", keep=self.policy.candidates_kept),
+        )
         self._timed("decide", self._decide)
         return self.summary
 

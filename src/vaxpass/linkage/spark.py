@@ -3,7 +3,10 @@ outgrows one machine.
 
     spark = local_session("/tmp/checkpoints")  # or the cluster's SparkSession
     linker = spark_linker(spark, doses_df, registry_df, tf_frames, model, registry_size)
-    pairs = linker.inference.predict(threshold_match_weight=...)
+    pairs = linker.inference.predict(threshold_match_weight=stage2.FLOOR_WEIGHT)
+    pairs.as_spark_dataframe().write.parquet("pairs")
+    # back on the DuckDB run that exported the inputs:
+    run.clean_with_pairs("pairs", model.version)
 
 ``doses_df`` and ``registry_df`` carry the columns of
 vaxpass.core.matching.comparisons.RECORD_COLUMNS (the prepare step writes them; see
@@ -17,6 +20,7 @@ import logging
 from typing import Any
 
 from vaxpass.linkage.model import Model
+from vaxpass.linkage.stage2 import prediction_settings
 
 
 def local_session(
@@ -56,7 +60,8 @@ def spark_linker(
     registry = db_api.register(
         registry_df, table_name="b_registry", dataset_display_name="registry"
     )
-    linker = Linker([doses, registry], model.settings_for(registry_size), log_level=logging.WARNING)
+    settings = prediction_settings(model, registry_size)
+    linker = Linker([doses, registry], settings, log_level=logging.WARNING)
     for column, frame in tf_frames.items():
         table = db_api.register(frame, table_name=f"tf_lookup_{column}")
         linker.table_management.register_term_frequency_lookup(table, column)

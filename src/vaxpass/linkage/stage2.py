@@ -160,14 +160,30 @@ def _label_sql(comparison: Comparison) -> str:
     return f"CASE gamma_{comparison.name} {whens} ELSE NULL END"
 
 
-def predict(con, model: Model, *, keep: int = 3) -> int:
-    """Score s2_doses against the registry; create s2_candidates. Returns pairs scored."""
-    size = registry_size(con)
+# The floor as a match weight (pairs below it are not kept).
+FLOOR_WEIGHT = math.log2(CANDIDATE_FLOOR_PROBABILITY / (1 - CANDIDATE_FLOOR_PROBABILITY))
+
+
+def prediction_settings(model: Model, size: int) -> dict[str, Any]:
+    """The model's settings as used to predict, on DuckDB or Spark alike."""
     settings = model.settings_for(size)
     settings["retain_matching_columns"] = True  # Splink keeps gamma_birth_date only then
-    linker = _linker(con, settings)
-    floor = math.log2(CANDIDATE_FLOOR_PROBABILITY / (1 - CANDIDATE_FLOOR_PROBABILITY))
-    pairs = linker.inference.predict(threshold_match_weight=floor, warning_mode="never")
+    return settings
+
+
+def predict(con, model: Model, *, keep: int = 3) -> int:
+    """Score s2_doses against the registry; create s2_candidates. Returns pairs kept."""
+    linker = _linker(con, prediction_settings(model, registry_size(con)))
+    pairs = linker.inference.predict(threshold_match_weight=FLOOR_WEIGHT, warning_mode="never")
+    count = rank_candidates(con, pairs.physical_name, keep=keep)
+    pairs.drop_table_from_database_and_remove_from_cache()
+    return count
+
+
+def rank_candidates(con, pairs: str, *, keep: int = 3) -> int:
+    """s2_candidates from a table or view of scored pairs (Splink's predictions, here or
+    from Spark: unique_id_l, unique_id_r, match_weight, match_probability,
+    gamma_birth_date). Returns the pairs at or above the floor."""
     con.execute(
         f"""
         CREATE OR REPLACE TABLE s2_candidates AS
@@ -179,10 +195,11 @@ def predict(con, model: Model, *, keep: int = 3) -> int:
         FROM (
             SELECT unique_id_l, unique_id_r, match_weight, match_probability,
                    gamma_{BIRTH_DATE.name}
-            FROM {pairs.physical_name} p
+            FROM {pairs} p
+            WHERE match_weight >= {FLOOR_WEIGHT}
             -- the holder of the typed ID, when stage 1 showed they are someone else
             -- (Stage1Result.excludes_holder)
-            WHERE NOT EXISTS (
+            AND NOT EXISTS (
                 SELECT 1 FROM stage1 s
                 WHERE s.dose_id = p.unique_id_l AND s.holder_id = p.unique_id_r
                   AND s.outcome = 'wrong_person' AND list_contains(s.reasons, '{Reason.NAME_DIFFERS}')
@@ -193,6 +210,6 @@ def predict(con, model: Model, *, keep: int = 3) -> int:
         GROUP BY unique_id_l
         """
     )
-    count = con.execute(f"SELECT count(*) FROM {pairs.physical_name}").fetchall()[0][0]
-    pairs.drop_table_from_database_and_remove_from_cache()
-    return count
+    return con.execute(
+        f"SELECT count(*) FROM {pairs} WHERE match_weight >= {FLOOR_WEIGHT}"
+    ).fetchall()[0][0]
