@@ -16,7 +16,6 @@ same rules as ``Policy.settle``.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -308,9 +307,6 @@ class BatchRun:
                     decision = replace(decision, corrections=corrections_for(captured, registered))
                 chunk.append(decision)
             yield chunk
-
-    def reason_counts(self) -> Counter[str]:
-        return Counter(self.summary.reasons)
 
     def _timed(self, phase: str, action: Callable):
         start = time.perf_counter()
