@@ -6,6 +6,8 @@ cleaning corrections and commands are all covered); code that changes rows in bu
 "verified" (or "recorded" if it lost its registry link), its signature is deleted (the
 audit log keeps the record), and the person's valid passport is revoked: it no longer
 says what the records say. A new one is issued once the dose is signed again.
+
+`connect` also hears of newly verified doses (records.signals), for the standing rules.
 """
 
 from collections.abc import Iterable
@@ -76,6 +78,17 @@ def _person_saved(sender, instance: Person, created: bool, raw: bool = False, **
         recheck_doses(ids, reason="personal data changed")
 
 
+def _verified(sender, dose_ids, **kwargs) -> None:
+    """Newly verified doses: sign those under a standing rule, in the background."""
+    from vaxpass.passports.tasks import sign_by_rules
+
+    if dose_ids:
+        sign_by_rules.enqueue(list(dose_ids))
+
+
 def connect() -> None:
+    from vaxpass.records.signals import doses_verified
+
+    doses_verified.connect(_verified, dispatch_uid="passports-standing-rules")
     post_save.connect(_dose_saved, sender=Dose, dispatch_uid="passports-dose-recheck")
     post_save.connect(_person_saved, sender=Person, dispatch_uid="passports-person-recheck")
