@@ -111,3 +111,58 @@ def published_file(request, name: str):
     # Signed public data: any verifier app, whatever its origin, may read it.
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+# --- the public look-up (tra cứu) ---------------------------------------------------
+
+LOOKUP_SESSION_KEY = "lookup_person"
+LOOKUP_SESSION_SECONDS = 15 * 60
+
+
+def lookup(request):
+    """A citizen ID and a birth date: the passport, or where the doses stand."""
+    from django.utils.translation import gettext as _
+
+    from vaxpass.passports import documents
+    from vaxpass.portal.lookup import TooManyTries, look_up
+
+    context: dict = {"citizen_id": "", "birth_date": ""}
+    status = 200
+    if request.method == "POST":
+        citizen_id = request.POST.get("citizen_id", "").strip()[:20]
+        birth_date = request.POST.get("birth_date", "").strip()[:20]
+        context.update(citizen_id=citizen_id, birth_date=birth_date)
+        if not (citizen_id and birth_date):
+            context["error"] = _("Enter both the citizen ID and the birth date.")
+            return render(request, "portal/lookup.html", context, status=400)
+        try:
+            answer = look_up(citizen_id, birth_date, address=request.META.get("REMOTE_ADDR", ""))
+        except TooManyTries as refused:
+            context["refused_until"] = refused.until
+            status = 429
+        else:
+            context["not_found"] = answer is None
+            context["answer"] = answer
+            if answer is not None and answer.certificate:
+                context["qr_svg"] = documents.render(answer.certificate, "svg").decode()
+                request.session[LOOKUP_SESSION_KEY] = answer.certificate.pk
+                request.session.set_expiry(LOOKUP_SESSION_SECONDS)
+    return render(request, "portal/lookup.html", context, status=status)
+
+
+@require_safe
+def lookup_passport(request, form: str):
+    """The passport found by this browser's last look-up, as PDF or PNG."""
+    from vaxpass.passports import documents
+    from vaxpass.passports.models import Certificate, CertificateStatus
+
+    pk = request.session.get(LOOKUP_SESSION_KEY)
+    if form not in ("pdf", "png") or pk is None:
+        raise Http404
+    certificate = Certificate.objects.filter(pk=pk, status=CertificateStatus.VALID).first()
+    if certificate is None:
+        raise Http404
+    response = HttpResponse(documents.render(certificate, form), documents.CONTENT_TYPES[form])
+    response["Content-Disposition"] = f'attachment; filename="ho-chieu-vac-xin.{form}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
