@@ -39,7 +39,7 @@ import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -116,30 +116,40 @@ class KeySigner:
     private_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = field(repr=False)
     certificate_der: bytes = field(default=b"", repr=False)
     label: str = ""
+    _algorithm: str = field(init=False, repr=False, default=ES256)
+    _kid: bytes = field(init=False, repr=False, default=b"")
 
     def __post_init__(self) -> None:
         key = self.private_key
         if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name != "secp256r1":
             raise PkiError(f"ES256 needs a P-256 key, not {key.curve.name}")
+        # Decided once: sign() runs millions of times in mass issuing, and an ABC
+        # isinstance check or hashing the certificate per call costs a quarter of a sign.
+        is_ec = isinstance(key, ec.EllipticCurvePrivateKey)
+        object.__setattr__(self, "_algorithm", ES256 if is_ec else PS256)
+        object.__setattr__(
+            self, "_kid", kid_of(self.certificate_der) if self.certificate_der else b""
+        )
 
     @property
     def algorithm(self) -> str:
-        return ES256 if isinstance(self.private_key, ec.EllipticCurvePrivateKey) else PS256
+        return self._algorithm
 
     @property
     def kid(self) -> bytes:
-        if not self.certificate_der:
+        if not self._kid:
             raise PkiError(f"key {self.label!r} has no certificate yet")
-        return kid_of(self.certificate_der)
+        return self._kid
 
     def public_key(self) -> PublicKey:
         return self.private_key.public_key()
 
     def sign(self, data: bytes) -> bytes:
-        if isinstance(self.private_key, ec.EllipticCurvePrivateKey):
-            der = self.private_key.sign(data, ec.ECDSA(hashes.SHA256()))
-            return raw_ecdsa_signature(der)
-        return self.private_key.sign(data, _PSS, hashes.SHA256())
+        if self._algorithm == ES256:
+            ec_key = cast(ec.EllipticCurvePrivateKey, self.private_key)
+            return raw_ecdsa_signature(ec_key.sign(data, _ECDSA_SHA256))
+        rsa_key = cast(rsa.RSAPrivateKey, self.private_key)
+        return rsa_key.sign(data, _PSS, hashes.SHA256())
 
     def with_certificate(self, certificate_der: bytes) -> KeySigner:
         return KeySigner(self.private_key, certificate_der, self.label)
@@ -150,6 +160,7 @@ class KeySigner:
 
 
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 _DER = serialization.Encoding.DER
 
 
