@@ -162,3 +162,66 @@ def test_issue_when_ready_is_idempotent(personas, pki, an):
     signing.sign_doses(user=personas.head_a)
     assert issuing.issue_when_ready([an[0].person_id]) == 0
     assert Certificate.objects.count() == 1
+
+
+def test_doses_at_three_facilities_make_one_passport_once_all_sign(
+    personas, pki, vaccinate, verify_dose
+):
+    """Mixed products at three facilities in two provinces: each facility signs its own
+    dose; the passport comes with the last signature and holds the latest dose, 3/3."""
+    from conftest import make_facility, make_user
+
+    from vaxpass.accounts.models import Role
+    from vaxpass.records.services import DoseRequest, Identity, record_dose
+
+    p = personas
+    facility_c = make_facility("TYT-C", p.facility_a.legacy_ward)
+    staff_c = make_user("staff_c", Role.FACILITY_STAFF, facility=facility_c)
+    heads = [
+        p.head_a,
+        make_user("head_b", Role.FACILITY_HEAD, facility=p.facility_b),
+        make_user("head_c", Role.FACILITY_HEAD, facility=facility_c),
+    ]
+    first = vaccinate(
+        p.staff_a,
+        p.facility_a,
+        Identity(full_name="Đặng Thị Ba Nơi", birth_date="1990", citizen_id="001190000123"),
+        (date(2021, 7, 1), "EU/1/21/1529"),
+    )[0]
+    person = first.person
+    second = record_dose(
+        p.staff_b,
+        DoseRequest(
+            facility=p.facility_b,
+            product=COMIRNATY,
+            given_on=date(2021, 9, 1),
+            person=type(person).objects.get(pk=person.pk),
+        ),  # fmt: skip
+    ).dose
+    third = record_dose(
+        staff_c,
+        DoseRequest(
+            facility=facility_c,
+            product="EU/1/20/1507",
+            given_on=date(2022, 1, 5),
+            person=type(person).objects.get(pk=person.pk),
+        ),  # fmt: skip
+    ).dose
+    for dose in (second, third):
+        verify_dose(dose)
+    for head in heads[:2]:
+        signing.sign_doses(user=head)
+        assert not Certificate.objects.exists()  # a dose still waits for its facility
+    signing.sign_doses(user=heads[2])
+    certificate = Certificate.objects.get()
+    result = _verify_hc1(certificate.hc1)
+    assert result.valid
+    entry = result.dcc["v"][0]
+    assert (entry["dn"], entry["sd"], entry["mp"]) == (3, 3, "EU/1/20/1507")
+    from vaxpass.core.dcc.schema import schema_errors
+    from vaxpass.passports.documents import fhir
+
+    assert schema_errors(result.dcc) == []
+    bundle = fhir(certificate)
+    immunizations = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Immunization"]
+    assert len(immunizations) == 3
