@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('places', '0001_initial'),
-        ('records', '0004_person_identity_key'),
+        ('records', '0003_dose_dedup_key_dose_import_batch_dose_import_line'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
