@@ -18,7 +18,7 @@ from vaxpass.core.signing import kid_of
 
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 DAY = datetime.timedelta(days=1)
-CONFORMANCE = Path(__file__).resolve().parents[3] / "shared/conformance/dcc/testdata"
+CONFORMANCE = Path(__file__).resolve().parents[1] / "data/dcc-conformance/testdata"
 
 
 def new_key() -> ec.EllipticCurvePrivateKey:

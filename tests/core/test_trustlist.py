@@ -24,7 +24,7 @@ from vaxpass.core.trustlist import (
 
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 DAY = datetime.timedelta(days=1)
-CONFORMANCE = Path(__file__).resolve().parents[3] / "shared/conformance/dcc/testdata"
+CONFORMANCE = Path(__file__).resolve().parents[1] / "data/dcc-conformance/testdata"
 UVCI = "URN:UVCI:01:VN:DTM8QZNJ6W2CL9R4#M"
 
 

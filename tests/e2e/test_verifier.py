@@ -378,7 +378,7 @@ def test_no_mutated_certificate_verifies_and_nothing_throws(
 # Schema and encoding flags are the Python library's business: the page shows a
 # certificate, it does not validate its schema.
 
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "dcc"
+CONFORMANCE = Path(__file__).resolve().parents[1] / "data" / "dcc-conformance"
 TESTDATA = CONFORMANCE / "testdata"
 # Flags the conformance README lists as wrong upstream, among those checked here.
 WRONG_UPSTREAM = [

@@ -42,8 +42,8 @@ from vaxpass.core.dcc.errors import DccError
 from vaxpass.core.dcc.schema import schema_errors
 from vaxpass.core.dcc.verify import VerificationResult, Verifier, parse_instant
 
-# shared/ sits beside the repository, here and in CI.
-TESTDATA = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "dcc" / "testdata"
+# A copy of ../shared/conformance/dcc (Apache-2.0, see its README), so CI needs nothing else.
+TESTDATA = Path(__file__).resolve().parents[2] / "data" / "dcc-conformance" / "testdata"
 
 # Flags the conformance README lists as wrong upstream: (vector path pattern, flag, why).
 WRONG_UPSTREAM = [

@@ -34,7 +34,7 @@ from vaxpass.core.dcc.encode import compress
 from vaxpass.core.dcc.payload import vaccination_payload
 from vaxpass.core.dcc.uvci import has_valid_checksum, make_uvci
 
-SCHEMAS = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "dcc" / "schema"
+SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "dcc-conformance" / "schema"
 AZ, PFIZER, MODERNA, VERO = "EU/1/21/1529", "EU/1/20/1528", "EU/1/20/1507", "BBIBP-CorV"
 NOW = datetime(2022, 3, 1, 8, 30, tzinfo=UTC)
 FACILITIES = ("Trạm Y tế phường Trúc Bạch", "Bệnh viện Bạch Mai", "Trung tâm Y tế quận 1")

@@ -17,7 +17,7 @@ from vaxpass.core.dcc.schema import (
     schema_version_for,
 )
 
-TESTDATA = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "dcc" / "testdata"
+TESTDATA = Path(__file__).resolve().parents[2] / "data" / "dcc-conformance" / "testdata"
 
 
 def test_versions():

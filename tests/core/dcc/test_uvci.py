@@ -8,7 +8,7 @@ import pytest
 from vaxpass.core.dcc.errors import DccError
 from vaxpass.core.dcc.uvci import CHECKSUM_ALPHABET, checksum, has_valid_checksum, make_uvci
 
-TESTDATA = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "dcc" / "testdata"
+TESTDATA = Path(__file__).resolve().parents[2] / "data" / "dcc-conformance" / "testdata"
 
 # The DCC schema FAQ's example, and UVCIs from member states' published test certificates.
 PUBLISHED = [
