@@ -59,7 +59,13 @@ def test_batch_policy_sql_equals_policy_settle(cleaned, trained):
     con = cleaned.con
     candidates = {
         dose_id: [
-            Candidate(c["citizen_id"], c["probability"], c["match_weight"], c["birth_date_level"])
+            Candidate(
+                c["citizen_id"],
+                c["probability"],
+                c["match_weight"],
+                c["birth_date_level"],
+                c["name_level"],
+            )
             for c in cs
         ]
         for dose_id, cs in con.execute("SELECT dose_id, candidates FROM s2_candidates").fetchall()

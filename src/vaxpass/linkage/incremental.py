@@ -21,7 +21,7 @@ from datetime import date
 
 from vaxpass.adapters.registry import PopulationRegistry, RegistryPerson
 from vaxpass.core.matching import forms
-from vaxpass.core.matching.comparisons import BIRTH_DATE, COMPARISONS
+from vaxpass.core.matching.comparisons import BIRTH_DATE, COMPARISONS, NAME
 from vaxpass.core.matching.decisions import Candidate, DoseDecision, corrections_for
 from vaxpass.core.matching.merges import LinkedDose, merge_proposals
 from vaxpass.core.matching.policy import NATIONAL, Policy
@@ -37,7 +37,7 @@ from vaxpass.core.matching.stage1 import (
 )
 from vaxpass.linkage.model import Model
 
-_BIRTH = COMPARISONS.index(BIRTH_DATE)
+_BIRTH, _NAME = COMPARISONS.index(BIRTH_DATE), COMPARISONS.index(NAME)
 
 
 def registered(person: RegistryPerson) -> RegisteredIdentity:
@@ -155,7 +155,13 @@ class IncrementalCleaner:
                 self.model.term_frequencies,
             )
             out.append(
-                Candidate(person.citizen_id, s.probability, s.match_weight, s.levels[_BIRTH])
+                Candidate(
+                    person.citizen_id,
+                    s.probability,
+                    s.match_weight,
+                    s.levels[_BIRTH],
+                    s.levels[_NAME],
+                )
             )
         return out
 

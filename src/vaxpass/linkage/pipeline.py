@@ -65,6 +65,7 @@ def decisions_sql(policy: Policy, model_version: str) -> str:
     auto = _codes(policy.auto_correct_reasons)
     informative = _codes(INFORMATIVE_REASONS)
     birth_levels = _codes(policy.auto_link_birth_date_levels)
+    name_levels = _codes(policy.auto_link_name_levels)
     best_p, best_w = "c.candidates[1].probability", "c.candidates[1].match_weight"
     second_w = "c.candidates[2].match_weight"
     return f"""
@@ -82,6 +83,8 @@ def decisions_sql(policy: Policy, model_version: str) -> str:
                 WHEN {best_p} < {policy.auto_link_probability} THEN 'review'
                 WHEN c.candidates[1].birth_date_level IS NULL
                      OR c.candidates[1].birth_date_level NOT IN ({birth_levels}) THEN 'review'
+                WHEN c.candidates[1].name_level IS NULL
+                     OR c.candidates[1].name_level NOT IN ({name_levels}) THEN 'review'
                 WHEN len(c.candidates) > 1
                      AND {best_w} - {second_w} < {policy.auto_link_margin_bits} THEN 'review'
                 ELSE 'linked' END AS decision
@@ -102,6 +105,9 @@ def decisions_sql(policy: Policy, model_version: str) -> str:
              WHEN candidates[1].birth_date_level IS NULL
                   OR candidates[1].birth_date_level NOT IN ({birth_levels})
                  THEN reasons || ['{Reason.CANDIDATE_BIRTH_DATE_DIFFERS}']
+             WHEN candidates[1].name_level IS NULL
+                  OR candidates[1].name_level NOT IN ({name_levels})
+                 THEN reasons || ['{Reason.CANDIDATE_NAME_DIFFERS}']
              ELSE reasons || ['{Reason.AMBIGUOUS_CANDIDATES}'] END AS reasons,
         CASE WHEN outcome IN ('verified', 'correctable') THEN 1 ELSE 2 END AS stage,
         CASE WHEN decision = 'review' AND outcome = 'correctable' THEN holder_id
@@ -329,7 +335,13 @@ def _decision(row) -> DoseDecision:
         stage=stage,
         candidate_id=candidate_id,
         candidates=tuple(
-            Candidate(c["citizen_id"], c["probability"], c["match_weight"], c["birth_date_level"])
+            Candidate(
+                c["citizen_id"],
+                c["probability"],
+                c["match_weight"],
+                c["birth_date_level"],
+                c["name_level"],
+            )
             for c in candidates or ()
         ),
         merge_with=tuple(merge_with or ()),

@@ -43,7 +43,11 @@ _DATE = f"""
               AND d.birth_day = r.birth_month THEN '{Reason.BIRTH_DAY_MONTH_SWAPPED}'
          WHEN CAST(d.birth_year = r.birth_year AS INTEGER)
               + CAST(d.birth_month = r.birth_month AS INTEGER)
-              + CAST(d.birth_day = r.birth_day AS INTEGER) = 2 THEN '{Reason.BIRTH_DATE_TYPO}'
+              + CAST(d.birth_day = r.birth_day AS INTEGER) = 2
+              AND (d.birth_year = r.birth_year OR abs(d.birth_year - r.birth_year) = 1
+                   OR damerau_levenshtein(lpad(CAST(d.birth_year AS VARCHAR), 4, '0'),
+                                          lpad(CAST(r.birth_year AS VARCHAR), 4, '0')) <= 1)
+              THEN '{Reason.BIRTH_DATE_TYPO}'
          ELSE '{Reason.BIRTH_DATE_DIFFERS}' END"""
 
 _SEX = f"""

@@ -14,7 +14,7 @@ import math
 from datetime import date
 from typing import Any
 
-from vaxpass.core.matching.comparisons import BIRTH_DATE, RECORD_COLUMNS, Comparison
+from vaxpass.core.matching.comparisons import BIRTH_DATE, NAME, RECORD_COLUMNS, Comparison
 from vaxpass.core.matching.reasons import Reason
 from vaxpass.linkage.model import Model, fill_unseen_levels, untrained_settings
 
@@ -167,7 +167,7 @@ FLOOR_WEIGHT = math.log2(CANDIDATE_FLOOR_PROBABILITY / (1 - CANDIDATE_FLOOR_PROB
 def prediction_settings(model: Model, size: int) -> dict[str, Any]:
     """The model's settings as used to predict, on DuckDB or Spark alike."""
     settings = model.settings_for(size)
-    settings["retain_matching_columns"] = True  # Splink keeps gamma_birth_date only then
+    settings["retain_matching_columns"] = True  # Splink keeps the gamma_ columns only then
     return settings
 
 
@@ -183,18 +183,19 @@ def predict(con, model: Model, *, keep: int = 3) -> int:
 def rank_candidates(con, pairs: str, *, keep: int = 3) -> int:
     """s2_candidates from a table or view of scored pairs (Splink's predictions, here or
     from Spark: unique_id_l, unique_id_r, match_weight, match_probability,
-    gamma_birth_date). Returns the pairs at or above the floor."""
+    gamma_birth_date, gamma_name). Returns the pairs at or above the floor."""
     con.execute(
         f"""
         CREATE OR REPLACE TABLE s2_candidates AS
         SELECT unique_id_l AS dose_id,
                list(struct_pack(citizen_id := unique_id_r, probability := match_probability,
                                 match_weight := match_weight,
-                                birth_date_level := {_label_sql(BIRTH_DATE)})
+                                birth_date_level := {_label_sql(BIRTH_DATE)},
+                                name_level := {_label_sql(NAME)})
                     ORDER BY match_weight DESC, unique_id_r) AS candidates
         FROM (
             SELECT unique_id_l, unique_id_r, match_weight, match_probability,
-                   gamma_{BIRTH_DATE.name}
+                   gamma_{BIRTH_DATE.name}, gamma_{NAME.name}
             FROM {pairs} p
             WHERE match_weight >= {FLOOR_WEIGHT}
             -- the holder of the typed ID, when stage 1 showed they are someone else

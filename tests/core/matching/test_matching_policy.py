@@ -49,7 +49,7 @@ def test_a_policy_can_keep_typos_for_review():
 
 
 def candidates(*pairs):
-    return [Candidate(f"P{i}", p, w, "exact") for i, (p, w) in enumerate(pairs)]
+    return [Candidate(f"P{i}", p, w, "exact", "exact") for i, (p, w) in enumerate(pairs)]
 
 
 def not_found():
@@ -93,10 +93,28 @@ def test_stage2_thresholds_and_margin(scored, decision, reason):
 )
 def test_automatic_link_needs_the_birth_date_to_agree_at_least_in_part(level, decision):
     # a father and son of the same name share phone, ward and household
-    result = NATIONAL.settle("d", not_found(), [Candidate("P0", 0.99999, 16.0, level)])
+    result = NATIONAL.settle("d", not_found(), [Candidate("P0", 0.99999, 16.0, level, "exact")])
     assert result.decision is decision
     if decision is Decision.REVIEW:
         assert result.reasons[-1] is Reason.CANDIDATE_BIRTH_DATE_DIFFERS
+
+
+@pytest.mark.parametrize(
+    ("level", "decision"),
+    [
+        ("exact", Decision.LINKED),
+        ("one edit", Decision.LINKED),
+        ("given", Decision.LINKED),  # family name mistyped
+        ("else", Decision.REVIEW),
+        (None, Decision.REVIEW),
+    ],
+)
+def test_automatic_link_needs_the_name_to_agree_at_least_in_part(level, decision):
+    # two people of one household born the same day share phone, ward and date
+    result = NATIONAL.settle("d", not_found(), [Candidate("P0", 0.99999, 16.0, "exact", level)])
+    assert result.decision is decision
+    if decision is Decision.REVIEW:
+        assert result.reasons[-1] is Reason.CANDIDATE_NAME_DIFFERS
 
 
 def test_candidates_are_ranked_by_weight_and_kept_for_review():
@@ -119,7 +137,7 @@ def test_policy_round_trips_through_json_and_refuses_unknown_fields(tmp_path):
         Policy.from_dict({"auto_correct_reasons": ["name_typoo"]})
     with pytest.raises(ValueError):
         Policy.from_dict({"review_probability": 0.99, "auto_link_probability": 0.9})
-    with pytest.raises(ValueError, match="birth-date levels"):
+    with pytest.raises(ValueError, match="unknown birth_date levels"):
         Policy.from_dict({"auto_link_birth_date_levels": ["exactly"]})
 
 

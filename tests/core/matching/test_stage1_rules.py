@@ -68,6 +68,25 @@ def test_a_year_typo_contradicts_the_id_but_the_registry_explains_it():
     assert result.reasons == (Reason.ID_BIRTH_YEAR_CONTRADICTS, Reason.BIRTH_DATE_TYPO)
 
 
+@pytest.mark.parametrize("year", ["1967", "1978", "1986"])  # one off, one digit, swapped
+def test_a_slip_of_the_year_is_a_typo(year):
+    result = decide(typed(birth_date=f"{year}-05-09"))
+    assert result.outcome is Outcome.CORRECTABLE
+    assert Reason.BIRTH_DATE_TYPO in result.reasons
+
+
+def test_a_fathers_year_on_his_namesake_sons_id_is_no_typo():
+    # the son (born 2020) carries his father's name; the father's dose typed with the
+    # son's ID agrees on name, day and month, but 1991 is no slip of 2020
+    son = RegisteredIdentity(
+        make_cccd("031", "M", 2020, 7), "", "Trần Văn Thành", "2020-09-29", "M"
+    )
+    father = CapturedIdentity(son.citizen_id, "Trần Văn Thành", "1991-09-29", "M")
+    result = decide(father, son)
+    assert result.outcome is Outcome.WRONG_PERSON
+    assert Reason.BIRTH_DATE_DIFFERS in result.reasons
+
+
 def test_registry_knowing_only_the_year_verifies_a_full_date():
     person = RegisteredIdentity(MOTHER_ID, "", "Nguyễn Thị Hòa", "1968", "F")
     result = decide(typed(), person)

@@ -38,7 +38,8 @@ class Candidate:
     citizen_id: str
     probability: float
     match_weight: float
-    birth_date_level: str | None = None  # the pair's birth-date level (comparisons.py)
+    birth_date_level: str | None = None  # the pair's levels (labels of comparisons.py)
+    name_level: str | None = None
 
 
 @dataclass(frozen=True)

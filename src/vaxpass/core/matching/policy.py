@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from vaxpass.core.matching.comparisons import BIRTH_DATE
+from vaxpass.core.matching.comparisons import BIRTH_DATE, NAME
 from vaxpass.core.matching.decisions import Candidate, Decision, DoseDecision
 from vaxpass.core.matching.reasons import INFORMATIVE_REASONS, Reason
 from vaxpass.core.matching.stage1 import Outcome, Stage1Result
@@ -61,6 +61,11 @@ class Policy:
     auto_link_birth_date_levels: frozenset[str] = field(
         default=frozenset({"exact", "year only", "day and month swapped", "two of three parts"})
     )
+    # ... and the name to agree at least in part (given name at the least): two people
+    # of one household born the same day (twins, spouses) share everything else.
+    auto_link_name_levels: frozenset[str] = field(
+        default=frozenset({"exact", "one edit", "same sound", "family and given", "given"})
+    )
     # Candidates kept with a decision for the review pages.
     candidates_kept: int = 3
     propose_merges: bool = True
@@ -92,6 +97,8 @@ class Policy:
             return Decision.REVIEW, best, Reason.BELOW_AUTO_THRESHOLD
         if best.birth_date_level not in self.auto_link_birth_date_levels:
             return Decision.REVIEW, best, Reason.CANDIDATE_BIRTH_DATE_DIFFERS
+        if best.name_level not in self.auto_link_name_levels:
+            return Decision.REVIEW, best, Reason.CANDIDATE_NAME_DIFFERS
         if len(ranked) > 1 and best.match_weight - ranked[1].match_weight < (
             self.auto_link_margin_bits
         ):
@@ -143,6 +150,7 @@ class Policy:
         data = asdict(self)
         data["auto_correct_reasons"] = sorted(self.auto_correct_reasons)
         data["auto_link_birth_date_levels"] = sorted(self.auto_link_birth_date_levels)
+        data["auto_link_name_levels"] = sorted(self.auto_link_name_levels)
         return data
 
     @classmethod
@@ -155,12 +163,16 @@ class Policy:
         if "auto_correct_reasons" in values:
             reasons = [Reason(r) for r in values["auto_correct_reasons"]]  # rejects typos
             values["auto_correct_reasons"] = frozenset(reasons)
-        if "auto_link_birth_date_levels" in values:
-            labels = {level.label for level in BIRTH_DATE.levels}
-            wanted = frozenset(values["auto_link_birth_date_levels"])
-            if not wanted <= labels:
-                raise ValueError(f"unknown birth-date levels: {sorted(wanted - labels)}")
-            values["auto_link_birth_date_levels"] = wanted
+        for key, comparison in (
+            ("auto_link_birth_date_levels", BIRTH_DATE),
+            ("auto_link_name_levels", NAME),
+        ):
+            if key in values:
+                labels = {level.label for level in comparison.levels}
+                wanted = frozenset(values[key])
+                if not wanted <= labels:
+                    raise ValueError(f"unknown {comparison.name} levels: {sorted(wanted - labels)}")
+                values[key] = wanted
         policy = replace(cls(), **values)
         if not 0 <= policy.review_probability <= policy.auto_link_probability <= 1:
             raise ValueError("need 0 <= review_probability <= auto_link_probability <= 1")

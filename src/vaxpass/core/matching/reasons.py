@@ -45,6 +45,7 @@ class Reason(StrEnum):
     BELOW_AUTO_THRESHOLD = "below_auto_threshold"
     AMBIGUOUS_CANDIDATES = "ambiguous_candidates"  # second candidate too close
     CANDIDATE_BIRTH_DATE_DIFFERS = "candidate_birth_date_differs"  # a namesake relative?
+    CANDIDATE_NAME_DIFFERS = "candidate_name_differs"  # a relative born the same day?
     NO_CANDIDATE = "no_candidate"
     NOT_AUTO_CORRECTED = "not_auto_corrected"  # the policy keeps this correction for review
     DUPLICATE_DOSE = "duplicate_dose"  # same person and day at another site: merge proposed
@@ -80,6 +81,7 @@ DESCRIPTIONS: dict[Reason, str] = {
     Reason.BELOW_AUTO_THRESHOLD: "The best candidate is below the automatic threshold.",
     Reason.AMBIGUOUS_CANDIDATES: "Two candidates match almost equally well.",
     Reason.CANDIDATE_BIRTH_DATE_DIFFERS: "The best candidate's birth date is another's.",
+    Reason.CANDIDATE_NAME_DIFFERS: "The best candidate's name is another's.",
     Reason.NO_CANDIDATE: "No registry person matches well enough.",
     Reason.NOT_AUTO_CORRECTED: "The policy sends this correction to review.",
     Reason.DUPLICATE_DOSE: "The same person's dose on the same day is recorded at another site.",

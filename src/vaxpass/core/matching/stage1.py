@@ -124,7 +124,16 @@ def _date_reasons(typed: DateForms, registered: DateForms) -> list[Reason]:
     if t.year == r.year and t.month == r.day and t.day == r.month:
         return [Reason.BIRTH_DAY_MONTH_SWAPPED]
     agree = (t.year == r.year) + (t.month == r.month) + (t.day == r.day)
-    return [Reason.BIRTH_DATE_TYPO if agree == 2 else Reason.BIRTH_DATE_DIFFERS]
+    typo = agree == 2 and (t.year == r.year or _year_slip(t.year, r.year))
+    return [Reason.BIRTH_DATE_TYPO if typo else Reason.BIRTH_DATE_DIFFERS]
+
+
+def _year_slip(a: int | None, b: int | None) -> bool:
+    """A year typed one off, with one digit wrong or two neighbours swapped (1979/1980,
+    1985/1995, 1985/1958); a father's year for his son's (1991/2020) is no typo."""
+    if a is None or b is None:
+        return False
+    return abs(a - b) == 1 or at_most_one_edit(f"{a:04d}", f"{b:04d}")
 
 
 def _sex_reasons(typed: str, registered: str) -> list[Reason]:
