@@ -10,11 +10,13 @@ policy, decisions written. Reports precision and recall of the automatic links
 (verified, corrected, linked), the share of doses decided without a person
 (`auto_share`), the share sent to review, automatic links to a relative
 (`relative_false_links`), doses/s, seconds and the peak RSS of the cleaning process and
-its children. Prints one JSON line last.
+its children, and its CPU seconds (the wall-clock figure depends on what else runs on
+the machine). Prints one JSON line last.
 """
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -24,10 +26,11 @@ import duckdb
 
 VAXPASS = [sys.executable, "-m", "vaxpass.cli"]
 
-# Runs one command; prints the peak RSS (kB) of it and its children.
+# Runs one command; prints the peak RSS (kB) and the CPU seconds of it and its children.
 _PEAK = (
     "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr)"
 )
 
 
@@ -50,16 +53,16 @@ def ensure_data(data: Path, people: int, seed: int) -> Path:
     return source
 
 
-def timed_run(command: list[str]) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of a command run in a fresh process."""
+def timed_run(command: list[str]) -> tuple[float, float, float]:
+    """Seconds, peak RSS (MB) and CPU seconds of a command run in a fresh process."""
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", _PEAK, *command], check=True, stderr=subprocess.PIPE, text=True
     )
     seconds = time.perf_counter() - start
     sys.stderr.write(result.stderr)
-    peak_kb = int(result.stderr.strip().splitlines()[-1])
-    return seconds, peak_kb / 1024
+    peak_kb, cpu = result.stderr.strip().splitlines()[-1].split()
+    return seconds, int(peak_kb) / 1024, float(cpu)
 
 
 def evaluate(source: Path, decisions: Path) -> dict:
@@ -153,13 +156,13 @@ def main() -> None:
     train_seconds = None
     if not any(models.glob("stage2-*.json")):
         print("training the stage-2 model (once; cached)", file=sys.stderr)
-        train_seconds, _ = timed_run(
+        train_seconds, _, _ = timed_run(
             [*VAXPASS, "clean-files", *inputs, *common, "--models-dir", str(models),
              "--train-only", "--quiet"]
         )  # fmt: skip
     out = args.out or source / "decisions.csv"
     summary = source / "summary.json"
-    seconds, peak_mb = timed_run(
+    seconds, peak_mb, cpu_seconds = timed_run(
         [*VAXPASS, "clean-files", *inputs, *common, "--model", str(models), "--out", str(out),
          "--summary-json", str(summary)]
     )  # fmt: skip
@@ -184,6 +187,10 @@ def main() -> None:
                 "review_with_right_candidate": figures["review_with_right_candidate"],
                 "doses_per_s": round(figures["doses"] / seconds),
                 "seconds": round(seconds, 1),
+                # CPU time of the cleaning process: on a shared machine wall-clock seconds
+                # depend on others' load, this does not
+                "cpu_seconds": round(cpu_seconds, 1),
+                "load_average_1min": round(os.getloadavg()[0], 1),
                 "phase_seconds": run["seconds"],
                 "peak_rss_mb": round(peak_mb, 1),
                 "train_seconds": round(train_seconds, 1) if train_seconds else None,
