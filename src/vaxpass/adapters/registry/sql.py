@@ -192,6 +192,25 @@ class SqlRegistry:
             cur.execute(self._sql(sql), params)
             return self._people(cur)
 
+    def iter_people(self, batch_size: int = 50_000) -> Iterator[list[RegistryPerson]]:
+        """Everyone, in pages of ``batch_size`` ordered by citizen ID (keyset pagination:
+        bounded memory on any size, for exports such as the batch cleaner's)."""
+        after = ""
+        while True:
+            with self._cursor() as cur:
+                cur.execute(
+                    self._sql(
+                        f"SELECT {_SELECT} FROM {{table}} WHERE citizen_id > %s"
+                        " ORDER BY citizen_id LIMIT %s"
+                    ),
+                    [after, batch_size],
+                )
+                people = self._people(cur)
+            if not people:
+                return
+            yield people
+            after = people[-1].citizen_id
+
     def count(self) -> int:
         with self._cursor() as cur:
             cur.execute(self._sql("SELECT COUNT(*) FROM {table}"))
