@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "vaxpass.imports",
     "vaxpass.notifications",
     "vaxpass.passports",
+    "vaxpass.cleaning",
     "vaxpass.portal",
     "django_tasks_db",
 ]

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("vaxpass.places.urls")),
     path("", include("vaxpass.imports.urls")),
     path("", include("vaxpass.passports.urls")),
+    path("", include("vaxpass.cleaning.urls")),
     path("", include("vaxpass.portal.urls")),
 ]

@@ -1,0 +1,338 @@
+"""Batch runs: the whole backlog through the engine's ``BatchRun`` (DuckDB and Splink),
+and every decision written back.
+
+DuckDB cannot read the app's SQLite or PostgreSQL database offline (its extensions for
+that download at run time), so the registry (the adapter's database) and the doses to
+clean are first exported to Parquet, in pages of bounded size. The decisions come back
+chunk by chunk, each chunk in its own transaction (``services.record_engine_decisions``:
+bulk inserts, and only doses still waiting are touched, so a concurrent incremental run
+or a reviewer is never overwritten and a stopped run loses at most one chunk).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from vaxpass.adapters.registry import RegistryPerson
+from vaxpass.cleaning.incremental import latest_model, models_dir
+from vaxpass.cleaning.models import (
+    MACHINE_METHODS,
+    CleaningDecision,
+    CleaningRun,
+    Method,
+    Outcome,
+    RunKind,
+    RunStatus,
+)
+from vaxpass.cleaning.reasons import AppReason
+from vaxpass.cleaning.services import WriteResult, record_engine_decisions
+from vaxpass.core.matching import NATIONAL, Policy, Reason
+from vaxpass.linkage import tables
+from vaxpass.linkage.model import Model, ModelStore
+from vaxpass.linkage.pipeline import BatchRun, Summary, decisions_sql
+from vaxpass.places.models import Division, Era, Level, WardSuccession
+from vaxpass.records.models import Dose, DoseStatus
+from vaxpass.records.registry import registry_admin
+
+EXPORT_PAGE = 50_000
+Progress = Callable[[str], None]
+
+
+class BatchError(Exception):
+    pass
+
+
+def ward_code_map() -> dict[int, tuple[str, str]]:
+    """Every ward (either era) -> (current ward code, current province code)."""
+    current = {
+        pk: (code, province or "")
+        for pk, code, province in Division.objects.filter(
+            era=Era.CURRENT, level=Level.WARD
+        ).values_list("id", "code", "province__code")
+    }
+    out = dict(current)
+    for legacy, successor in WardSuccession.objects.order_by(
+        "legacy_ward_id", "-is_default", "current_ward_id"
+    ).values_list("legacy_ward_id", "current_ward_id"):
+        if legacy not in out and successor in current:
+            out[legacy] = current[successor]
+    return out
+
+
+def _write_parquet(path: Path, columns: tuple[str, ...], pages: Iterator[list[tuple]]) -> int:
+    schema = pa.schema([(c, pa.string()) for c in columns])
+    count = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        for page in pages:
+            if not page:
+                continue
+            arrays = [pa.array(col, pa.string()) for col in zip(*page, strict=True)]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            count += len(page)
+    return count
+
+
+def export_registry(path: Path) -> int:
+    """The registry adapter's database as a clean-files registry file."""
+    registry = registry_admin()
+    if not hasattr(registry, "iter_people"):
+        raise BatchError("this registry adapter cannot be exported: pass --registry-file")
+    provinces = {
+        code: province
+        for code, province in Division.objects.filter(
+            era=Era.CURRENT, level=Level.WARD
+        ).values_list("code", "province__code")
+    }
+
+    def pages() -> Iterator[list[tuple]]:
+        for people in registry.iter_people(EXPORT_PAGE):
+            yield [
+                (
+                    person.citizen_id,
+                    person.old_id_number or "",
+                    person.full_name,
+                    person.birth_date,
+                    person.sex,
+                    person.phone or "",
+                    provinces.get(person.ward_code, "") or "",
+                    person.ward_code,
+                    person.household_id,
+                )
+                for person in people
+            ]
+
+    return _write_parquet(path, tables.REGISTRY_COLUMNS, pages())
+
+
+def doses_to_clean(*, redecide: bool = False) -> QuerySet[Dose]:
+    """Recorded doses without a current decision; with ``redecide``, also those a run
+    sent to review or found nobody for (a person's decision is never redone)."""
+    decided = CleaningDecision.objects.filter(dose=OuterRef("pk"), current=True)
+    if redecide:
+        decided = decided.exclude(
+            method__in=MACHINE_METHODS, decision__in=(Outcome.REVIEW, Outcome.NOT_FOUND)
+        )
+    return Dose.objects.filter(status=DoseStatus.RECORDED).exclude(Exists(decided))
+
+
+def export_doses(path: Path, *, redecide: bool = False, limit: int | None = None) -> int:
+    """The doses to clean as a clean-files doses file, wards in the current structure."""
+    wards = ward_code_map()
+    queryset = doses_to_clean(redecide=redecide).order_by("pk")
+    fields = (
+        "pk", "captured_citizen_id", "captured_name", "captured_birth_date", "captured_sex",
+        "captured_phone", "captured_ward_id", "facility__code", "product", "given_on",
+        "dose_number",
+    )  # fmt: skip
+
+    def pages() -> Iterator[list[tuple]]:
+        after, left = 0, limit
+        while left is None or left > 0:
+            size = EXPORT_PAGE if left is None else min(EXPORT_PAGE, left)
+            rows = list(queryset.filter(pk__gt=after).values_list(*fields)[:size])
+            if not rows:
+                return
+            page = []
+            for pk, cid, name, birth, sex, phone, ward, facility, product, on, number in rows:
+                ward_code, province = wards.get(ward or 0, ("", ""))
+                page.append(
+                    (
+                        str(pk), cid, name, birth, sex, phone, province, ward_code, facility,
+                        product, on.isoformat(), str(number),
+                    )
+                )  # fmt: skip
+            yield page
+            after = rows[-1][0]
+            if left is not None:
+                left -= len(rows)
+
+    return _write_parquet(path, tables.DOSE_COLUMNS, pages())
+
+
+class RegistryFromRun:
+    """Registry people by 12-digit or 9-digit ID, read from the run's own registry table
+    (what the decisions were made against), for the write-back."""
+
+    def __init__(self, con):
+        self.con = con.cursor()
+
+    def __call__(self, ids) -> dict[str, RegistryPerson]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        rows = self.con.execute(
+            """SELECT citizen_id, old_id, full_name, birth_date, sex, ward_code,
+                      household_id, phone
+               FROM registry_raw
+               WHERE citizen_id IN (SELECT unnest(?::VARCHAR[]))
+                  OR (old_id <> '' AND old_id IN (SELECT unnest(?::VARCHAR[])))""",
+            [ids, ids],
+        ).fetchall()
+        wanted = set(ids)
+        out = {}
+        for row in rows:
+            person = RegistryPerson(*row)
+            for key in (person.citizen_id, person.old_id_number):
+                if key in wanted:
+                    out[key] = person
+        return out
+
+
+_NO_CANDIDATES = """
+    CREATE OR REPLACE TABLE s2_candidates AS
+    SELECT CAST(NULL AS VARCHAR) AS dose_id,
+           CAST(NULL AS STRUCT(citizen_id VARCHAR, probability DOUBLE, match_weight DOUBLE,
+                               birth_date_level VARCHAR)[]) AS candidates
+    WHERE false
+"""
+
+
+def clean_stage1_only(run: BatchRun) -> Summary:
+    """Without a saved model: stage 1 and the policy; what stage 1 leaves goes to review
+    (reason ``no_model``) instead of being called not found."""
+    run.stage1()
+    started = time.perf_counter()
+    run.con.execute(_NO_CANDIDATES)
+    run.con.execute(decisions_sql(run.policy, ""))
+    run.con.execute(
+        f"""UPDATE decisions SET decision = 'review',
+               reasons = list_append(list_filter(reasons, x -> x <> '{Reason.NO_CANDIDATE}'),
+                                     '{AppReason.NO_MODEL}')
+            WHERE stage = 2"""
+    )
+    summary = run.summary
+    summary.decisions = dict(
+        run.con.execute("SELECT decision, count(*) FROM decisions GROUP BY 1").fetchall()
+    )
+    summary.reasons = dict(
+        run.con.execute(
+            "SELECT r, count(*) FROM (SELECT unnest(reasons) AS r FROM decisions) GROUP BY 1"
+        ).fetchall()
+    )
+    summary.seconds["decide"] = round(time.perf_counter() - started, 2)
+    return summary
+
+
+@dataclass
+class BatchReport:
+    run: CleaningRun
+    summary: Summary
+    written: WriteResult
+    model: Model | None
+    trained: bool
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def write_rate(self) -> float:
+        seconds = self.seconds.get("write back", 0)
+        return self.written.applied / seconds if seconds else 0.0
+
+
+def clean_backlog(
+    *,
+    train: bool = False,
+    redecide: bool = False,
+    policy: Policy = NATIONAL,
+    today: date | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    chunk: int = 5_000,
+    limit: int | None = None,
+    registry_file: str | Path | None = None,
+    work_dir: str | Path | None = None,
+    keep_files: bool = False,
+    actor=None,
+    progress: Progress | None = None,
+    advance: Callable[[int, int], None] | None = None,
+) -> BatchReport:
+    """Export, clean with the newest saved model (``train``: train one on this data and
+    save it first; none saved: stage 1 only), and write every decision back.
+    ``progress`` hears of each phase, ``advance(doses, total)`` of each chunk written."""
+    say = progress or (lambda message: None)
+    today = today or timezone.localdate()
+    seconds: dict[str, float] = {}
+    record = CleaningRun.objects.create(
+        kind=RunKind.BATCH, policy_version=policy.label, started_by=actor
+    )
+    directory = Path(work_dir or tempfile.mkdtemp(prefix=f"vaxpass-clean-{record.pk}-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        started = time.perf_counter()
+        if registry_file:
+            registry_path = Path(registry_file)
+        else:
+            say("exporting the registry")
+            registry_path = directory / "registry.parquet"
+            export_registry(registry_path)
+        say("exporting the doses to clean")
+        doses_path = directory / "doses.parquet"
+        record.doses_total = export_doses(doses_path, redecide=redecide, limit=limit)
+        record.save(update_fields=["doses_total"])
+        seconds["export"] = round(time.perf_counter() - started, 2)
+
+        engine = BatchRun(
+            policy=policy, today=today, threads=threads, memory_limit=memory_limit, progress=say
+        )
+        engine.load_files(registry_path, doses_path)
+        model = None if train else latest_model()
+        if train:
+            model = ModelStore(models_dir()).save(engine.train())
+            say(f"trained and saved model {model.version} in {models_dir()}")
+        if record.doses_total == 0:
+            summary = engine.summary
+        elif model is not None:
+            summary = engine.clean(model)
+        else:
+            say("no saved model: stage 1 only, the rest goes to review")
+            summary = clean_stage1_only(engine)
+        record.model_version = model.version if model else ""
+        seconds.update({f"engine {k}": v for k, v in summary.seconds.items()})
+
+        say("writing the decisions back")
+        started = time.perf_counter()
+        written = WriteResult()
+        lookup = RegistryFromRun(engine.con)
+        if record.doses_total:
+            for decisions in engine.decisions(chunk_size=chunk):
+                written.add(
+                    record_engine_decisions(
+                        decisions,
+                        run=record,
+                        method=Method.BATCH,
+                        lookup=lookup,
+                        redecide=redecide,
+                        today=today,
+                    )
+                )
+                record.doses_done += len(decisions)
+                record.save(update_fields=["doses_done"])
+                if advance:
+                    advance(len(decisions), record.doses_total)
+        seconds["write back"] = round(time.perf_counter() - started, 2)
+        engine.con.close()
+    except BaseException as error:
+        record.status, record.failure = RunStatus.FAILED, f"{type(error).__name__}: {error}"
+        record.finished_at = timezone.now()
+        record.save()
+        raise
+    finally:
+        if not keep_files and work_dir is None:
+            shutil.rmtree(directory, ignore_errors=True)
+    record.status, record.finished_at = RunStatus.DONE, timezone.now()
+    record.doses_skipped = written.skipped
+    record.decisions = dict(written.decisions)
+    record.reasons = dict(written.reasons)
+    record.seconds = seconds
+    record.save()
+    return BatchReport(record, summary, written, model, train, seconds)
