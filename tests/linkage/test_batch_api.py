@@ -58,3 +58,16 @@ def test_duplicate_dose_ids_are_a_contract_error(tmp_path, generated):
     run = BatchRun(today=TODAY)
     with pytest.raises(ContractError, match="dose_id not unique"):
         run.load_files(generated / "contract/registry.csv", doses)
+
+
+def test_a_run_without_stage2_finds_no_candidates(generated):
+    from vaxpass.linkage import stage2
+    from vaxpass.linkage.pipeline import decisions_sql
+
+    run = BatchRun(today=TODAY, threads=2)
+    run.load_files(generated / "contract/registry.csv", generated / "contract/doses.csv")
+    run.stage1()
+    stage2.no_candidates(run.con)
+    run.con.execute(decisions_sql(run.policy, ""))
+    counts = dict(run.con.execute("SELECT decision, count(*) FROM decisions GROUP BY 1").fetchall())
+    assert counts["verified"] > 0 and counts["not_found"] > 0 and "linked" not in counts

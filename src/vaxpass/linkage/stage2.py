@@ -180,6 +180,21 @@ def predict(con, model: Model, *, keep: int = 3) -> int:
     return count
 
 
+CANDIDATE_TYPE = (
+    "STRUCT(citizen_id VARCHAR, probability DOUBLE, match_weight DOUBLE,"
+    " birth_date_level VARCHAR, name_level VARCHAR)[]"
+)
+
+
+def no_candidates(con) -> None:
+    """An empty s2_candidates, for a run that skips stage 2 (no model yet): the policy
+    then finds no candidate for any dose stage 1 left."""
+    con.execute(
+        "CREATE OR REPLACE TABLE s2_candidates AS SELECT CAST(NULL AS VARCHAR) AS dose_id,"
+        f" CAST(NULL AS {CANDIDATE_TYPE}) AS candidates WHERE false"
+    )
+
+
 def rank_candidates(con, pairs: str, *, keep: int = 3) -> int:
     """s2_candidates from a table or view of scored pairs (Splink's predictions, here or
     from Spark: unique_id_l, unique_id_r, match_weight, match_probability,
