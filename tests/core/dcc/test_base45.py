@@ -44,7 +44,7 @@ def test_division_constants_are_exact_for_every_group():
     multiplier, shift = DIV_2025
     assert all((v * multiplier) >> shift == v // 2025 for v in range(65536))
     multiplier, shift = DIV_45
-    assert all((r * multiplier) >> shift == r // 45 for r in range(2025))
+    assert all((v * multiplier) >> shift == v // 45 for v in range(65536))
 
 
 @given(st.binary(max_size=3000))

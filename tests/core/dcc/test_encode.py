@@ -17,9 +17,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vaxpass.core import pki
 from vaxpass.core.dcc import (
     DEFAULT_VALIDITY,
     DccError,
@@ -29,10 +30,10 @@ from vaxpass.core.dcc import (
     encode_vaccination_certificate,
     encode_vaccination_certificates,
 )
-from vaxpass.core.dcc.cbor import vaccination_claims
+from vaxpass.core.dcc.cbor import claims_prefix, vaccination_claims
 from vaxpass.core.dcc.encode import compress
-from vaxpass.core.dcc.payload import vaccination_payload
-from vaxpass.core.dcc.uvci import has_valid_checksum, make_uvci
+from vaxpass.core.dcc.payload import payload_and_claims, vaccination_payload
+from vaxpass.core.dcc.uvci import has_valid_checksum, make_uvci, make_uvcis
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "dcc-conformance" / "schema"
 AZ, PFIZER, MODERNA, VERO = "EU/1/21/1529", "EU/1/20/1528", "EU/1/20/1507", "BBIBP-CorV"
@@ -215,19 +216,81 @@ def test_unusable_input_is_refused(signer, person, doses, code):
 _NAME_TEXT = st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyÀÁẢÃẠĐỆỨ -'", max_size=30)
 
 
+@settings(deadline=None)  # on a shared machine one example may take longer than 200 ms
 @given(
     family=_NAME_TEXT.filter(lambda s: s.strip() and any(c.isalpha() for c in s)),
     given_name=_NAME_TEXT.filter(lambda s: not s.strip() or any(c.isalpha() for c in s)),
     birth=st.sampled_from(["1957", "1957-03", "1957-03-04", "2001-12-31"]),
     dose=st.integers(1, 99),
+    total=st.integers(1, 99),
+    product=st.sampled_from([AZ, PFIZER, MODERNA, VERO, "EU/1/20/1525"]),
+    day=st.dates(date(2020, 12, 1), date(2023, 12, 31)),
+    issuer=st.sampled_from(["Ministry of Health of Viet Nam", "Bộ Y tế", "x" * 80]),
+    uvci=st.one_of(st.just(None), st.text(min_size=1, max_size=80)),
     iat=st.integers(0, 2**32 - 1),
     validity=st.integers(1, 2**32),
 )
-def test_hand_written_cbor_is_what_cbor2_writes(family, given_name, birth, dose, iat, validity):
+def test_hand_written_cbor_is_what_cbor2_writes(
+    family, given_name, birth, dose, total, product, day, issuer, uvci, iat, validity
+):
     person = Person(family, given_name, birth)
-    dcc = vaccination_payload(person, [Dose(AZ, date(2021, 7, 1), dose, 2)], make_uvci())
+    doses = [Dose(product, day, dose, total, issuer=issuer)]
+    uvci = uvci or make_uvci()
+    dcc = vaccination_payload(person, doses, uvci)
     claims = {1: "VN", 6: iat, 4: iat + validity, -260: {1: dcc}}
     assert vaccination_claims("VN", iat, iat + validity, dcc) == cbor2.dumps(claims)
+    # The batch issuer's path: the same DCC, and claims from the cached parts.
+    prefix = claims_prefix("VN", iat, iat + validity, dcc["ver"])
+    assert payload_and_claims(person, doses, uvci, prefix) == (dcc, cbor2.dumps(claims))
+
+
+def test_batch_claims_and_payloads_are_fresh_and_exact():
+    signer = pki.KeySigner(ec.generate_private_key(ec.SECP256R1()), b"certificate", "test")
+    holders = [(PEOPLE[p], PATTERNS[d]) for p in PEOPLE for d in PATTERNS] * 2
+    batch = encode_vaccination_certificates(holders, signer, issued_at=NOW)
+    iat = int(NOW.timestamp())
+    for (person, doses), cert in zip(holders, batch, strict=True):
+        assert cert.dcc == vaccination_payload(person, doses, cert.uvci)
+        _protected, claims, _payload, signature = independent_decode(cert.hc1)
+        assert claims == {1: "VN", 6: iat, 4: iat + 365 * 86400, -260: {1: cert.dcc}}
+        assert signature == cert.signature
+    # Cached parts are copied: changing one certificate's DCC changes no other.
+    batch[0].dcc["nam"]["fn"] = "changed"
+    batch[0].dcc["v"][0]["dn"] = 99
+    assert batch[len(holders) // 2].dcc == vaccination_payload(
+        *holders[0], batch[len(holders) // 2].uvci
+    )
+
+
+def test_make_uvcis():
+    uvcis = make_uvcis(3000)
+    assert len(set(uvcis)) == 3000
+    assert all(u.startswith("URN:UVCI:01:VN:") and has_valid_checksum(u) for u in uvcis)
+    assert all(len(u) == len(make_uvci()) for u in uvcis)
+    assert make_uvcis(0) == []
+    assert has_valid_checksum(make_uvcis(1, "DE")[0])
+    with pytest.raises(DccError):
+        make_uvcis(2, "vn")
+
+
+@pytest.mark.parametrize(
+    ("r", "s"),
+    [(1, 2), (2**255, 2**255 - 1), (2**248 - 1, 2**256 - 2**224), (0x80, 0x7F), (2**256 - 1, 1)],
+)
+def test_raw_signature_of_fresh_der_by_slicing(r, s):
+    der = encode_dss_signature(r, s)
+    assert pki._raw_of_fresh_der(der) == pki.raw_ecdsa_signature(der)
+
+
+def test_key_signer_signs_many(signer):
+    key = ec.generate_private_key(ec.SECP256R1())
+    keysigner = pki.KeySigner(key, signer.certificate_der, "test")
+    messages = [bytes([n]) * n for n in range(50)]
+    signatures = keysigner.sign_many(messages)
+    assert len(signatures) == 50
+    for message, signature in zip(messages, signatures, strict=True):
+        assert pki.verify_signature(key.public_key(), "ES256", signature, message)
+        assert pki.verify_signature(key.public_key(), "ES256", keysigner.sign(message), message)
 
 
 class CountingSigner:

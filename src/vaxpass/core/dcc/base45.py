@@ -2,11 +2,18 @@
 
 Written here because the PyPI ``base45`` package works one character at a time in Python,
 which costs several times the ECDSA signature itself (about 260 µs to encode and 190 µs
-to decode a 400-byte certificate here, against ~20 µs each for this module, measured in
-the same process). No Python loop runs per character: every two-byte group (three
-characters) gets a 40-bit lane of one big integer, and the base-45 arithmetic is done on
-all lanes at once (multiplications by constants, shifts and masks never carry from one
-lane into the next, since every intermediate value fits its lane).
+to decode a 400-byte certificate here). No Python loop runs per character: every group
+gets a lane of one big integer, and the base-45 arithmetic is done on all lanes at once
+(multiplications by constants, shifts and masks never carry from one lane into the next,
+since every intermediate value fits its lane).
+
+Encoding: each two-byte group (and a final odd byte) gets a 40-bit lane, room for the
+multiply-and-shift divisions; the result's two unused bytes per lane are set to 0xFF so
+that one ``bytes.translate`` both maps digits to characters and drops them. Decoding:
+the three digit bytes of a group already form a 24-bit lane of ``int.from_bytes``, so
+the digits are not spread first. Measured on 370-490-byte inputs against the previous
+version (which spread bytes into lanes and back with strided copies), same process:
+encoding 21 → 16 µs, decoding 18 → 10 µs.
 """
 
 from __future__ import annotations
@@ -20,45 +27,54 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _INVALID = 0xFF
 _VALUES = bytes(ALPHABET.index(chr(c)) if chr(c) in ALPHABET else _INVALID for c in range(256))
 _CHARACTERS = bytes.maketrans(bytes(range(45)), ALPHABET.encode("ascii"))
-_LANE = 5  # bytes per group: room for v * 66281 < 2**33
+_FILLER = b"\xff"  # in an encoding lane's unused bytes; deleted by the final translate
 
-# Exact division of any group value by a multiply and a shift: floor(v / 2025) for every
-# v < 65536 and floor(r / 45) for every r < 2025 (checked exhaustively by the tests).
+# Exact division of any group value by a multiply and a shift: floor(v / 2025) and
+# floor(v / 45) for every v < 65536 (checked exhaustively by the tests).
 DIV_2025 = (66281, 27)
-DIV_45 = (2913, 17)
+DIV_45 = (46604, 21)
 
 
-@functools.lru_cache(maxsize=256)
-def _low_bytes(groups: int) -> int:
-    """A mask keeping the lowest byte of every lane."""
-    return int.from_bytes(b"\0" * (_LANE - 1) + b"\xff", "big") * _ones(groups)
-
-
-@functools.lru_cache(maxsize=256)
-def _ones(groups: int) -> int:
-    return int.from_bytes((b"\0" * (_LANE - 1) + b"\1") * groups, "big")
+@functools.lru_cache(maxsize=1024)
+def _encoding_masks(size: int) -> tuple[int, int, int]:
+    """For ``size`` input bytes, little-endian 40-bit lanes: masks of each lane's low
+    byte and low 16 bits, and the filler of the lanes' unused bytes."""
+    groups, odd = divmod(size, 2)
+    lanes = groups + odd
+    low_byte = int.from_bytes(b"\xff\0\0\0\0" * lanes, "little")
+    low_16 = int.from_bytes(b"\xff\xff\0\0\0" * lanes, "little")
+    # A group writes three digits (two filler bytes), the odd byte two (three fillers).
+    filler = int.from_bytes(b"\0\0\0\xff\xff" * groups + b"\0\0\xff\xff\xff" * odd, "little")
+    return low_byte, low_16, filler
 
 
 def b45encode(data: bytes) -> str:
     """Encode bytes as base45 text."""
-    groups = len(data) >> 1
-    out = bytearray(3 * groups)
-    if groups:
-        spread = bytearray(_LANE * groups)
-        spread[_LANE - 2 :: _LANE] = data[0 : 2 * groups : 2]
-        spread[_LANE - 1 :: _LANE] = data[1 : 2 * groups : 2]
-        value = int.from_bytes(spread, "big")  # each lane: v = 256 * first + second
-        low = _low_bytes(groups)
-        c = ((value * DIV_2025[0]) >> DIV_2025[1]) & low
-        rest = value - 2025 * c
-        b = ((rest * DIV_45[0]) >> DIV_45[1]) & low
-        digits = ((rest - 45 * b) + (b << 8) + (c << 16)).to_bytes(_LANE * groups, "big")
-        out[0::3] = digits[_LANE - 1 :: _LANE]
-        out[1::3] = digits[_LANE - 2 :: _LANE]
-        out[2::3] = digits[_LANE - 3 :: _LANE]
-    if len(data) & 1:
-        out += bytes(divmod(data[-1], 45)[::-1])
-    return out.translate(_CHARACTERS).decode("ascii")
+    size = len(data)
+    if not size:
+        return ""
+    low_byte, low_16, filler = _encoding_masks(size)
+    full = size & ~1
+    spread = bytearray(5 * ((size + 1) >> 1))
+    spread[0 : 5 * (full >> 1) : 5] = data[1:full:2]
+    spread[1 : 5 * (full >> 1) : 5] = data[0:full:2]
+    if size & 1:
+        spread[-5] = data[-1]
+    value = int.from_bytes(spread, "little")  # each lane: v = 256 * first + second
+    c = ((value * DIV_2025[0]) >> DIV_2025[1]) & low_byte  # v // 2025
+    q = ((value * DIV_45[0]) >> DIV_45[1]) & low_16  # v // 45
+    # Lane bytes a, b, c: v - 45q + 256 (q - 45c) + 65536c = v + 211 (q + 256c).
+    digits = value + 211 * (q + (c << 8)) + filler
+    return digits.to_bytes(len(spread), "little").translate(_CHARACTERS, _FILLER).decode("ascii")
+
+
+@functools.lru_cache(maxsize=1024)
+def _decoding_masks(groups: int) -> tuple[int, int]:
+    """For ``groups`` little-endian 24-bit lanes: the mask of each lane's low byte, and
+    of its top byte."""
+    return int.from_bytes(b"\xff\0\0" * groups, "little"), int.from_bytes(
+        b"\0\0\xff" * groups, "little"
+    )
 
 
 def b45decode(text: str | bytes) -> bytes:
@@ -77,21 +93,16 @@ def b45decode(text: str | bytes) -> bytes:
     out = bytearray(2 * groups)
     if groups:
         full = 3 * groups
-        spread = bytearray(_LANE * groups)
-        spread[_LANE - 1 :: _LANE] = digits[0:full:3]
-        spread[_LANE - 2 :: _LANE] = digits[1:full:3]
-        spread[_LANE - 3 :: _LANE] = digits[2:full:3]
-        packed = int.from_bytes(spread, "big")  # each lane: a + 256 b + 65536 c
-        low = _low_bytes(groups)
-        b = (packed >> 8) & low
-        c = (packed >> 16) & low
-        lanes = (packed - 211 * b - 63511 * c).to_bytes(_LANE * groups, "big")  # a+45b+2025c
-        # A group is at most 44 + 44*45 + 44*2025 = 91,124: anything in a lane's third
-        # byte from the end means a value above 65,535, which RFC 9285 says to reject.
-        if lanes[_LANE - 3 :: _LANE].count(0) != groups:
+        low, top = _decoding_masks(groups)
+        packed = int.from_bytes(digits[:full], "little")  # each lane: a + 256 b + 65536 c
+        lanes = packed - 211 * ((packed >> 8) & low) - 63511 * ((packed >> 16) & low)
+        # A group is at most 44 + 44*45 + 44*2025 = 91,124 (a + 45b + 2025c): anything in
+        # a lane's top byte means a value above 65,535, which RFC 9285 says to reject.
+        if lanes & top:
             raise _invalid(_("a three-character group above 65535"))
-        out[0::2] = lanes[_LANE - 2 :: _LANE]
-        out[1::2] = lanes[_LANE - 1 :: _LANE]
+        values = lanes.to_bytes(full, "little")  # low byte, high byte, zero
+        out[0::2] = values[1::3]
+        out[1::2] = values[0::3]
     if rest == 2:
         last = digits[-2] + 45 * digits[-1]
         if last > 0xFF:

@@ -29,12 +29,12 @@ from typing import Any
 import cbor2
 
 from vaxpass.core.dcc.base45 import b45encode
-from vaxpass.core.dcc.cbor import vaccination_claims
+from vaxpass.core.dcc.cbor import claims_prefix
 from vaxpass.core.dcc.cose import sign1, sign1_many
 from vaxpass.core.dcc.errors import INPUT_INVALID, error
-from vaxpass.core.dcc.payload import Dose, Person, vaccination_payload
+from vaxpass.core.dcc.payload import DCC_VERSION, Dose, Person, payload_and_claims
 from vaxpass.core.dcc.revocation import RevocationHashes, revocation_hashes
-from vaxpass.core.dcc.uvci import make_uvci
+from vaxpass.core.dcc.uvci import make_uvcis
 from vaxpass.core.i18n import gettext_noop as _
 from vaxpass.core.signing import Signer
 
@@ -169,17 +169,17 @@ def encode_vaccination_certificates(
     exp = iat + int(validity.total_seconds())
     holders = list(holders)
     if uvcis is None:
-        uvcis = [make_uvci(issuer_country) for _ in holders]
+        uvcis = make_uvcis(len(holders), issuer_country)
     elif len(uvcis) != len(holders):
         raise error(INPUT_INVALID, _("One UVCI per holder, or none."))
-    dccs = [
-        vaccination_payload(person, doses, uvci)
+    prefix = claims_prefix(issuer_country, iat, exp, DCC_VERSION)
+    made = [
+        payload_and_claims(person, doses, uvci, prefix)
         for (person, doses), uvci in zip(holders, uvcis, strict=True)
     ]
+    dccs = [dcc for dcc, _claims in made]
     kid, algorithm = signer.kid, signer.algorithm
-    signed = sign1_many(
-        [vaccination_claims(issuer_country, iat, exp, dcc) for dcc in dccs], signer, kid
-    )
+    signed = sign1_many([claims for _dcc, claims in made], signer, kid)
     return [
         IssuedCertificate(
             hc1=PREFIX + b45encode(compress(cose)),

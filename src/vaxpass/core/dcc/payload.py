@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from vaxpass.core.dcc.cbor import birth_date_item, entry_head, name_value, text_value
 from vaxpass.core.dcc.errors import INPUT_INVALID, PRODUCT_UNKNOWN, error
 from vaxpass.core.dcc.names import MAX_LENGTH, icao_transliteration, split_full_name
 from vaxpass.core.i18n import gettext_noop as _
@@ -73,33 +74,63 @@ def latest_dose(doses: Sequence[Dose]) -> Dose:
 
 def vaccination_payload(person: Person, doses: Sequence[Dose], uvci: str) -> dict[str, Any]:
     """The DCC JSON for ``person`` vaccinated with ``doses``, identified by ``uvci``."""
+    return _parts(person, doses, uvci)[0]
+
+
+def payload_and_claims(
+    person: Person, doses: Sequence[Dose], uvci: str, claims_prefix: bytes
+) -> tuple[dict[str, Any], bytes]:
+    """The DCC JSON (as ``vaccination_payload``) and its CWT claims as CBOR: the claims
+    are ``claims_prefix`` (``cbor.claims_prefix``, one per batch) followed by this DCC's
+    own parts.
+
+    Both come from three cached parts, the vaccination entry without its UVCI, the name
+    and the birth date, each checked once per distinct value: 7 µs a certificate here
+    against 13 µs building the dict and then encoding it (measured together)."""
+    dcc, name_cbor, birth_date_cbor, entry_cbor = _parts(person, doses, uvci)
+    claims = b"".join((claims_prefix, name_cbor, birth_date_cbor, entry_cbor, text_value(uvci)))
+    return dcc, claims
+
+
+def _parts(
+    person: Person, doses: Sequence[Dose], uvci: str
+) -> tuple[dict[str, Any], bytes, bytes, bytes]:
     dose = latest_dose(doses)
-    prophylaxis, product, manufacturer = _vaccine(dose.product)
-    if not 1 <= dose.dose_number <= 99 or not 1 <= dose.series_total <= 99:
+    entry, entry_cbor = _dose_part(
+        dose.product, dose.dose_number, dose.series_total, dose.date, dose.country, dose.issuer
+    )
+    name, name_cbor = _name_part(person.family_name, person.given_name)
+    birth_date_cbor = _birth_date_part(person.birth_date)
+    # The cached dicts are copied: what the caller gets is its own.
+    dcc: dict[str, Any] = {"ver": DCC_VERSION, "nam": name.copy(), "dob": person.birth_date}
+    dcc["v"] = [{**entry, "ci": uvci}]
+    return dcc, name_cbor, birth_date_cbor, entry_cbor
+
+
+@functools.lru_cache(maxsize=32_768, typed=True)  # typed: a dose number 1 is not True
+def _dose_part(
+    product: str, dose_number: int, series_total: int, day: date, country: str, issuer: str
+) -> tuple[dict[str, Any], bytes]:
+    """The vaccination entry without ``ci``, and its CBOR up to the ``ci`` key."""
+    prophylaxis, code, manufacturer = _vaccine(product)
+    if not 1 <= dose_number <= 99 or not 1 <= series_total <= 99:
         raise error(INPUT_INVALID, _("Dose number and series total must be 1 to 99."))
-    if dose.country != "VN" and not _COUNTRY.fullmatch(dose.country):
+    if country != "VN" and not _COUNTRY.fullmatch(country):
         raise error(INPUT_INVALID, _("The country must be two capital letters (ISO 3166)."))
-    if not dose.issuer or len(dose.issuer) > MAX_LENGTH:
+    if not issuer or len(issuer) > MAX_LENGTH:
         raise error(INPUT_INVALID, _("The issuer must be 1 to 80 characters."))
-    return {
-        "ver": DCC_VERSION,
-        "nam": _name(person),
-        "dob": _birth_date(person.birth_date),
-        "v": [
-            {
-                "tg": COVID_19,
-                "vp": prophylaxis,
-                "mp": product,
-                "ma": manufacturer,
-                "dn": dose.dose_number,
-                "sd": dose.series_total,
-                "dt": _day(dose.date),
-                "co": dose.country,
-                "is": dose.issuer,
-                "ci": uvci,
-            }
-        ],
+    entry = {
+        "tg": COVID_19,
+        "vp": prophylaxis,
+        "mp": code,
+        "ma": manufacturer,
+        "dn": dose_number,
+        "sd": series_total,
+        "dt": _day(day),
+        "co": country,
+        "is": issuer,
     }
+    return entry, entry_head(*entry.values())
 
 
 @functools.lru_cache(maxsize=256)
@@ -120,7 +151,13 @@ def _vaccine(code: str) -> tuple[str, str, str]:
 
 
 def _name(person: Person) -> dict[str, str]:
-    family, given = person.family_name.strip(), person.given_name.strip()
+    return _name_part(person.family_name, person.given_name)[0].copy()
+
+
+@functools.lru_cache(maxsize=65_536)
+def _name_part(family_name: str, given_name: str) -> tuple[dict[str, str], bytes]:
+    """The "nam" map, and its CBOR."""
+    family, given = family_name.strip(), given_name.strip()
     if len(family) > MAX_LENGTH or len(given) > MAX_LENGTH:
         raise error(INPUT_INVALID, _("A name part is longer than 80 characters."))
     family_t, given_t = icao_transliteration(family), icao_transliteration(given)
@@ -130,7 +167,13 @@ def _name(person: Person) -> dict[str, str]:
     if given:
         name["gn"] = given
         name["gnt"] = given_t
-    return name
+    return name, name_value(family, family_t, given or None, given_t or None)
+
+
+@functools.lru_cache(maxsize=65_536)  # a population has ~40,000 distinct birth dates
+def _birth_date_part(text: str) -> bytes:
+    """The "dob" item of the claims, once the birth date is checked."""
+    return birth_date_item(_birth_date(text))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -138,7 +181,6 @@ def _day(day: date) -> str:
     return day.isoformat() if type(day) is date else day.strftime("%Y-%m-%d")
 
 
-@functools.lru_cache(maxsize=65_536)  # a population has ~40,000 distinct birth dates
 def _birth_date(text: str) -> str:
     match = _BIRTH_DATE.fullmatch(text)
     if not match:
