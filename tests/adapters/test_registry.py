@@ -37,6 +37,12 @@ def test_get_many(registry):
     assert found["012345678"].citizen_id == "001157012345"
 
 
+def test_get_many_keys_a_person_by_both_of_their_ids(registry):
+    found = registry.get_many(["001157012345", "012345678"])
+    assert set(found) == {"001157012345", "012345678"}
+    assert found["001157012345"] == found["012345678"]
+
+
 def test_search_ignores_accents_case_and_tone_style(registry):
     assert [p.citizen_id for p in registry.search(name="NGUYEN THI HOA")] == ["001157012345"]
     assert [

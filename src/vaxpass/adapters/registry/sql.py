@@ -162,9 +162,13 @@ class SqlRegistry:
                     ),
                     chunk + chunk,
                 )
+                asked = set(chunk)
                 for person in self._people(cur):
-                    key = person.citizen_id if person.citizen_id in chunk else person.old_id_number
-                    found[key] = person
+                    # Keyed by every ID asked for: one person may be asked for by both
+                    # their 12-digit and their old 9-digit number.
+                    for key in (person.citizen_id, person.old_id_number):
+                        if key and key in asked:
+                            found[key] = person
         return found
 
     def search(
