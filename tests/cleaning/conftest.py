@@ -99,3 +99,36 @@ def verified_signals():
     doses_verified.connect(receiver, dispatch_uid="test-cleaning-verified")
     yield seen
     doses_verified.disconnect(dispatch_uid="test-cleaning-verified")
+
+
+def _wrong_digit(citizen_id: str) -> str:
+    return citizen_id[:-1] + str((int(citizen_id[-1]) + 5) % 10)
+
+
+@pytest.fixture
+def items(town, record, personas):
+    """A police item of ward A (the son's dose typed with his mother's ID), a station item
+    of ward A (the neighbour's ID and name both mistyped: nobody in the registry), and a
+    police item of ward B."""
+    from vaxpass.cleaning.incremental import clean_pending
+    from vaxpass.cleaning.models import Queue, ReviewItem
+
+    record(name=town.mother.full_name, birth="05/04/1962", citizen_id=town.mother.citizen_id)
+    son = record(name=town.son.full_name, birth="20/11/1990", citizen_id=town.mother.citizen_id,
+                 sex="M")  # fmt: skip
+    neighbour = record(name="Lê Thị Lam", birth="03/02/1975", sex="F",
+                       citizen_id=_wrong_digit(town.neighbour.citizen_id))  # fmt: skip
+    far = record(name="Pham Van Binh", birth="1980", citizen_id=_wrong_digit(town.far.citizen_id),
+                 facility=personas.facility_b)  # fmt: skip
+    clean_pending()
+    found = {
+        "police_a": ReviewItem.objects.get(dose=son),
+        "station_a": ReviewItem.objects.get(dose=neighbour),
+        "police_b": ReviewItem.objects.get(dose=far),
+    }
+    assert found["police_a"].queue == Queue.POLICE
+    assert found["station_a"].queue == Queue.STATION
+    assert found["station_a"].ward == personas.facility_a.current_ward
+    assert found["police_b"].queue == Queue.POLICE  # the registry namesake found by search
+    assert found["police_b"].ward == personas.facility_b.current_ward
+    return found

@@ -38,7 +38,8 @@ from vaxpass.cleaning.models import (
 from vaxpass.cleaning.reasons import AppReason
 from vaxpass.cleaning.services import WriteResult, record_engine_decisions
 from vaxpass.core.matching import NATIONAL, Policy, Reason
-from vaxpass.linkage import tables
+from vaxpass.core.matching.comparisons import COMPARISONS
+from vaxpass.linkage import stage2, tables
 from vaxpass.linkage.model import Model, ModelStore
 from vaxpass.linkage.pipeline import BatchRun, Summary, decisions_sql
 from vaxpass.places.models import Division, Era, Level, WardSuccession
@@ -189,13 +190,16 @@ class RegistryFromRun:
         return out
 
 
-_NO_CANDIDATES = """
-    CREATE OR REPLACE TABLE s2_candidates AS
-    SELECT CAST(NULL AS VARCHAR) AS dose_id,
-           CAST(NULL AS STRUCT(citizen_id VARCHAR, probability DOUBLE, match_weight DOUBLE,
-                               birth_date_level VARCHAR)[]) AS candidates
-    WHERE false
-"""
+def _no_candidates(run: BatchRun) -> None:
+    """An empty s2_candidates table, made by the engine itself from an empty set of
+    scored pairs (so its columns are whatever the engine's are)."""
+    gammas = ", ".join(f"CAST(NULL AS INTEGER) AS gamma_{c.name}" for c in COMPARISONS)
+    run.con.execute(
+        "CREATE OR REPLACE TEMP VIEW _no_pairs AS SELECT CAST(NULL AS VARCHAR) AS unique_id_l,"
+        " CAST(NULL AS VARCHAR) AS unique_id_r, CAST(NULL AS DOUBLE) AS match_weight,"
+        f" CAST(NULL AS DOUBLE) AS match_probability, {gammas} WHERE false"
+    )
+    stage2.rank_candidates(run.con, "_no_pairs", keep=run.policy.candidates_kept)
 
 
 def clean_stage1_only(run: BatchRun) -> Summary:
@@ -203,11 +207,11 @@ def clean_stage1_only(run: BatchRun) -> Summary:
     (reason ``no_model``) instead of being called not found."""
     run.stage1()
     started = time.perf_counter()
-    run.con.execute(_NO_CANDIDATES)
+    _no_candidates(run)
     run.con.execute(decisions_sql(run.policy, ""))
     run.con.execute(
         f"""UPDATE decisions SET decision = 'review',
-               reasons = list_append(list_filter(reasons, x -> x <> '{Reason.NO_CANDIDATE}'),
+               reasons = list_append(list_filter(reasons, lambda x: x <> '{Reason.NO_CANDIDATE}'),
                                      '{AppReason.NO_MODEL}')
             WHERE stage = 2"""
     )

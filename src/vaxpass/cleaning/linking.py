@@ -23,10 +23,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from vaxpass.adapters.registry import RegistryPerson
+from vaxpass.cleaning.bulk import update_rows
 from vaxpass.cleaning.models import CleaningDecision, Correction
 from vaxpass.cleaning.routing import CurrentWards
 from vaxpass.core.identity import name_key
+from vaxpass.places.models import Division
+from vaxpass.places.services import location_path
 from vaxpass.records.audit import acting_as, record_bulk
+from vaxpass.records.bulk import insert_rows
 from vaxpass.records.models import Dose, DoseStatus, Person
 from vaxpass.records.signals import doses_verified
 
@@ -82,7 +86,7 @@ def _adoptable(person: Person, registry: RegistryPerson) -> bool:
     )
 
 
-def _new_person(registry: RegistryPerson, wards: CurrentWards) -> Person:
+def _new_person(registry: RegistryPerson, wards: CurrentWards, paths: dict) -> Person:
     person = Person(
         citizen_id=registry.citizen_id,
         old_id_number=registry.old_id_number or "",
@@ -95,9 +99,11 @@ def _new_person(registry: RegistryPerson, wards: CurrentWards) -> Person:
     )
     ward_id = wards.by_codes([registry.ward_code]).get(registry.ward_code)
     if ward_id:
-        from vaxpass.places.models import Division
-
-        person.place_in(Division.objects.get(pk=ward_id))
+        if ward_id not in paths:
+            ward = Division.objects.get(pk=ward_id)
+            paths[ward_id] = {"ward": ward, **location_path(ward)}
+        for column, value in paths[ward_id].items():
+            setattr(person, column, value)
     return person
 
 
@@ -116,6 +122,7 @@ def link_doses(links: Sequence[Link], *, actor=None, method: str) -> list[int]:
         return []
     now = timezone.now()
     wards = CurrentWards()
+    paths: dict[int, dict] = {}
     cids = {link.person.citizen_id for link in links}
     people: dict[int, Person] = {}
     for person in Person.objects.filter(registry_id__in=cids).order_by("id"):
@@ -140,7 +147,7 @@ def link_doses(links: Sequence[Link], *, actor=None, method: str) -> list[int]:
             if _adoptable(own, link.person):
                 target = own
             else:
-                target = _new_person(link.person, wards)
+                target = _new_person(link.person, wards, paths)
                 new_people.append(target)
                 created = True
             registry_id_before = "" if created else target.registry_id
@@ -151,7 +158,7 @@ def link_doses(links: Sequence[Link], *, actor=None, method: str) -> list[int]:
         targets.append((link, target, created, registry_id_before))
     with acting_as(actor):
         if new_people:
-            Person.objects.bulk_create(new_people, batch_size=1000)
+            insert_rows(new_people)
             record_bulk(new_people, actor=actor)
 
     # Pass 2: align identities, move doses, write down each correction.
@@ -211,13 +218,13 @@ def link_doses(links: Sequence[Link], *, actor=None, method: str) -> list[int]:
         signed = _signed_people(changed)
         plain = [p for pk, p in changed.items() if pk not in signed]
         fields = ["registry_id", "search_name", *IDENTITY_FIELDS]
-        Person.objects.bulk_update(plain, fields, batch_size=500)
+        update_rows(plain, fields)
         record_bulk(plain, actor=actor, action="update")
         for pk in signed:  # signals: the passports app re-checks what was signed
             changed[pk].save(update_fields=fields)
-        Dose.objects.bulk_update(moved, ["person", "registry_id", "status", "updated_at"], 500)
+        update_rows(moved, ["person", "registry_id", "status", "updated_at"])
         record_bulk(moved, actor=actor, action="update")
-        Correction.objects.bulk_create(corrections, batch_size=1000)
+        insert_rows(corrections)
     announce_verified(verified)
     return verified
 

@@ -56,6 +56,7 @@ from vaxpass.core.matching import (
 )
 from vaxpass.core.matching.forms import date_forms, id_forms, name_forms
 from vaxpass.places.models import Division
+from vaxpass.records.bulk import insert_rows
 from vaxpass.records.models import Dose, DoseStatus
 from vaxpass.records.registry import get_registry
 
@@ -160,6 +161,7 @@ def _candidate_entries(
                 "probability": score.get("probability"),
                 "match_weight": score.get("match_weight"),
                 "birth_date_level": score.get("birth_date_level"),
+                "name_level": score.get("name_level"),
                 "holder": citizen_id == holder_id,
                 "registry": registry_snapshot(person),
             }
@@ -174,6 +176,7 @@ def _candidate_entries(
             probability=c.probability,
             match_weight=c.match_weight,
             birth_date_level=c.birth_date_level,
+            name_level=getattr(c, "name_level", None),
         )
     for person in searched:
         add(person.citizen_id, person)
@@ -280,7 +283,7 @@ def record_engine_decisions(
             kept.append((d, dose, old))
         retired = [old.pk for _d, _dose, old in kept if old is not None]
         CleaningDecision.objects.filter(pk__in=retired).update(current=False)
-        CleaningDecision.objects.bulk_create(rows, batch_size=1000)
+        insert_rows(rows)
         _close_items(
             [dose.pk for _d, dose, _old in kept], rows_by_dose={r.dose_id: r for r in rows}
         )
@@ -344,7 +347,7 @@ def _open_items(reviews: Sequence[tuple[Dose, CleaningDecision]], *, queue: str 
                 ward_id=ward,
             )
         )
-    ReviewItem.objects.bulk_create(items, batch_size=1000)
+    insert_rows(items)
     return len(items)
 
 

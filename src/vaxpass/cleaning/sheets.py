@@ -42,8 +42,8 @@ class SheetColumn:
 
 
 COLUMNS = (
-    SheetColumn("item", gettext_lazy("Item"), width=8),
-    SheetColumn("version", gettext_lazy("Check number"), width=10),
+    SheetColumn("item", gettext_lazy("Item"), width=8, text=False),
+    SheetColumn("version", gettext_lazy("Check number"), width=10, text=False),
     SheetColumn("captured_citizen_id", gettext_lazy("ID as typed"), width=15),
     SheetColumn("captured_name", gettext_lazy("Name as typed"), width=24),
     SheetColumn("captured_birth_date", gettext_lazy("Date of birth as typed"), width=12),
