@@ -52,7 +52,7 @@ def test_csv_error_report_keeps_rows_and_adds_the_column(tmp_path):
     assert lines == ["a,b,Lỗi / Errors", "2,y,b: wrong; a: also", "3,z,"]
 
 
-def test_large_xlsx_files_stream_through_openpyxl_with_the_same_values(tmp_path, monkeypatch):
+def test_large_xlsx_files_stream_with_the_same_values(tmp_path, monkeypatch):
     from datetime import date
 
     from openpyxl import Workbook
@@ -71,9 +71,9 @@ def test_large_xlsx_files_stream_through_openpyxl_with_the_same_values(tmp_path,
     monkeypatch.setattr(spreadsheets, "CALAMINE_MAX_BYTES", 0)
     large = spreadsheets.read_table(path)
     assert small[0] == large[0] == ["Số CCCD/CMND", "Họ và tên", "Ngày sinh", "Mũi thứ"]
-    calamine_rows, openpyxl_rows = list(small[1]), list(large[1])
-    assert [line for line, _ in calamine_rows] == [line for line, _ in openpyxl_rows] == [2, 4]
+    calamine_rows, streamed_rows = list(small[1]), list(large[1])
+    assert [line for line, _ in calamine_rows] == [line for line, _ in streamed_rows] == [2, 4]
     from vaxpass.core.dose_rows import cell_text  # how rows are read: 2.0 and 2 are the same cell
 
-    for (_, a), (_, b) in zip(calamine_rows, openpyxl_rows, strict=True):
+    for (_, a), (_, b) in zip(calamine_rows, streamed_rows, strict=True):
         assert [cell_text(x)[:10] for x in a] == [cell_text(x)[:10] for x in b]

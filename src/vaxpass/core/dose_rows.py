@@ -262,176 +262,269 @@ def _identity_issue(column: str, error: IdentityError) -> CellIssue:
     return CellIssue(column, error.code, error.template, dict(error.params))
 
 
+# --- one cell of each column: (value, issues) from the cell's text ------------------------
+#
+# Each depends on its own cell's text only (and on today), so a file's repeated values (a
+# person's identity on each of their doses, a few hundred dates, products and facilities)
+# are parsed once: see RowParser.
+
+_NO_ISSUES: tuple[CellIssue, ...] = ()
+
+
+def _required(key: str) -> tuple[CellIssue, ...]:
+    return (
+        CellIssue(
+            key, "required", _("%(column)s is required."), {"column": COLUMNS_BY_KEY[key].vi}
+        ),
+    )
+
+
+def _citizen_id_cell(text: str, today: date) -> tuple[tuple[str, str], tuple[CellIssue, ...]]:
+    if not text:
+        return ("", ""), _NO_ISSUES
+    try:
+        normalized = normalize_citizen_id(text, today=today)
+    except IdentityError as error:
+        return ("", ""), (_identity_issue("citizen_id", error),)
+    assert normalized is not None
+    value = (normalized.value, "") if normalized.kind == IdKind.CCCD else ("", normalized.value)
+    return value, tuple(_repair("citizen_id", r) for r in normalized.repairs)
+
+
+_NAME = re.compile(r"[^\W\d_]+(?:[ '\-][^\W\d_]+)*")
+
+
+def _name_cell(text: str, today: date) -> tuple[str, tuple[CellIssue, ...]]:
+    if not text:
+        return "", _required("full_name")
+    full_name = normalize_name(text)
+    if not _NAME.fullmatch(full_name):
+        return full_name, (
+            CellIssue(
+                "full_name", "invalid_name", _("%(value)s is not a person's name."), {"value": text}
+            ),
+        )
+    if full_name != text:
+        return full_name, (_repair("full_name", "name_normalised", value=full_name),)
+    return full_name, _NO_ISSUES
+
+
+def _birth_date_cell(text: str, today: date) -> tuple[str, tuple[CellIssue, ...]]:
+    if not text:
+        return "", _required("birth_date")
+    try:
+        parsed, repairs = parse_birth_date(text, today=today)
+    except IdentityError as error:
+        return "", (_identity_issue("birth_date", error),)
+    return parsed.iso, tuple(_repair("birth_date", r) for r in repairs)
+
+
+def _sex_cell(text: str, today: date) -> tuple[str, tuple[CellIssue, ...]]:
+    try:
+        return normalize_sex(text), _NO_ISSUES
+    except IdentityError as error:
+        return "", (_identity_issue("sex", error),)
+
+
+def _phone_cell(text: str, today: date) -> tuple[str, tuple[CellIssue, ...]]:
+    try:
+        phone, repairs = normalize_phone(text)
+    except IdentityError as error:
+        return "", (_identity_issue("phone", error),)
+    return phone, tuple(_repair("phone", r) for r in repairs)
+
+
+def _ward_cell(text: str, today: date) -> tuple[str, tuple[CellIssue, ...]]:
+    if not text:
+        return "", _NO_ISSUES
+    digits = text.zfill(5) if text.isdigit() else text
+    if not (digits.isdigit() and len(digits) == 5):
+        return digits, (
+            CellIssue(
+                "ward_code",
+                "invalid_ward_code",
+                _("%(value)s is not a 5-digit ward code."),
+                {"value": text},
+            ),
+        )
+    if digits != text:
+        return digits, (_repair("ward_code", "leading_zero_restored"),)
+    return digits, _NO_ISSUES
+
+
+def _product_cell(text: str, today: date) -> tuple[str, tuple[CellIssue, ...]]:
+    if not text:
+        return "", _required("product")
+    try:
+        return parse_product(text), _NO_ISSUES
+    except ValueError:
+        return "", (
+            CellIssue(
+                "product",
+                "unknown_product",
+                _("%(value)s is not a vaccine on the list."),
+                {"value": text},
+            ),
+        )
+
+
+def _given_on_cell(text: str, today: date) -> tuple[date | None, tuple[CellIssue, ...]]:
+    if not text:
+        return None, _required("given_on")
+    try:
+        given_on, repairs = _parse_day(text, today=today)
+    except (IdentityError, ValueError) as error:
+        if isinstance(error, IdentityError) and error.code == "in_future":
+            code, template = "in_future", _("The date %(value)s is in the future.")
+        else:
+            code, template = "invalid_date", _("%(value)s is not a date (dd/mm/yyyy).")
+        return None, (CellIssue("given_on", code, template, {"value": text}),)
+    return given_on, tuple(_repair("given_on", r) for r in repairs)
+
+
+def _dose_number_cell(text: str, today: date) -> tuple[int | None, tuple[CellIssue, ...]]:
+    if not text:
+        return None, _NO_ISSUES
+    number = re.sub(r"^(mui|mũi|dose)\s*", "", text.lower()).removesuffix(".0")
+    if number.isdigit() and 1 <= int(number) <= MAX_DOSE_NUMBER:
+        return int(number), _NO_ISSUES
+    return None, (
+        CellIssue(
+            "dose_number",
+            "invalid_dose_number",
+            _("%(value)s is not a dose number from 1 to %(max)s."),
+            {"value": text, "max": MAX_DOSE_NUMBER},
+        ),
+    )
+
+
+def _facility_cell(text: str, today: date) -> tuple[str, tuple[CellIssue, ...]]:
+    if not text:
+        return "", _required("facility_code")
+    return text.upper(), _NO_ISSUES
+
+
+def _plain_cell(text: str, today: date) -> tuple[str, tuple[CellIssue, ...]]:
+    return text, _NO_ISSUES
+
+
+# In DOSE_COLUMNS order; the issues of a row come out in this order.
+_CELL_PARSERS = {
+    "citizen_id": _citizen_id_cell,
+    "full_name": _name_cell,
+    "birth_date": _birth_date_cell,
+    "sex": _sex_cell,
+    "phone": _phone_cell,
+    "address": _plain_cell,
+    "ward_code": _ward_cell,
+    "product": _product_cell,
+    "lot": _plain_cell,
+    "given_on": _given_on_cell,
+    "dose_number": _dose_number_cell,
+    "facility_code": _facility_cell,
+}
+assert tuple(_CELL_PARSERS) == tuple(c.key for c in DOSE_COLUMNS)
+_UNCACHED = frozenset({"address", "lot"})  # mostly distinct, and nothing to parse
+_EMPTY_ROW = (CellIssue("", "empty_row", _("The row is empty.")),)
+
+
+class RowParser:
+    """Checks and repairs rows like `parse_dose_row`, with a cache per column: each distinct
+    cell value is parsed once per file (until a column's cache holds `cache_size` values,
+    when it starts again), so a row costs about a dictionary look-up per cell."""
+
+    def __init__(self, *, today: date, cache_size: int = 200_000) -> None:
+        self.today = today
+        self.cache_size = cache_size
+        self._caches: list[dict[object, tuple]] = [{} for _ in DOSE_COLUMNS]
+        self._parsers = list(_CELL_PARSERS.values())
+        self._cached = [c.key not in _UNCACHED for c in DOSE_COLUMNS]
+        self._name_keys: dict[str, str] = {}
+
+    def parse(
+        self, line: int, cells: Mapping[str, object]
+    ) -> tuple[DoseRow | None, list[CellIssue]]:
+        """A row keyed by column key, as `parse_dose_row` takes it."""
+        return self.parse_values(line, [cells.get(c.key) for c in DOSE_COLUMNS])
+
+    def _cell(self, index: int, raw: object) -> tuple[str, object, tuple[CellIssue, ...]]:
+        # Keyed by the raw cell when it is text; other types by their text, because equal
+        # numbers and booleans hash alike (1 == 1.0 == True) but read differently.
+        key = raw if type(raw) is str else cell_text(raw)
+        cache = self._caches[index]
+        hit = cache.get(key)
+        if hit is None:
+            text = cell_text(key)
+            hit = (text, *self._parsers[index](text, self.today))
+            if self._cached[index]:
+                if len(cache) >= self.cache_size:
+                    cache.clear()
+                cache[key] = hit
+        return hit
+
+    def parse_values(
+        self, line: int, raw: Sequence[object]
+    ) -> tuple[DoseRow | None, list[CellIssue]]:
+        """A row as its cells in DOSE_COLUMNS order (None for a column the file lacks)."""
+        cells = [self._cell(i, value) for i, value in enumerate(raw)]
+        if not any(cell[0] for cell in cells):
+            return None, list(_EMPTY_ROW)
+        issues = [issue for cell in cells for issue in cell[2]]
+        if any(issue.severity == "error" for issue in issues):
+            return None, issues
+        (
+            (_t, (citizen_id, old_id), _i),
+            (_t, full_name, _i),
+            (_t, birth_date, _i),
+            (_t, sex, _i),
+            (_t, phone, _i),
+            (address, _v, _i),
+            (_t, ward_code, _i),
+            (_t, product, _i),
+            (lot, _v, _i),
+            (_t, given_on, _i),
+            (_t, dose_number, _i),
+            (_t, facility_code, _i),
+        ) = cells
+        row = DoseRow(
+            line, citizen_id, old_id, full_name, birth_date, sex, phone, address, ward_code,
+            product, lot, given_on, dose_number, facility_code,
+            repairs=[i for i in issues if i.severity == "repair"],
+        )  # fmt: skip
+        return row, issues
+
+    def name_key(self, full_name: str) -> str:
+        key = self._name_keys.get(full_name)
+        if key is None:
+            if len(self._name_keys) >= self.cache_size:
+                self._name_keys.clear()
+            key = self._name_keys[full_name] = name_key(full_name)
+        return key
+
+    def identity_key(self, row: DoseRow) -> str:
+        """`row.identity_key()`, with the name key cached."""
+        if row.citizen_id or row.old_id_number:
+            return row.citizen_id or row.old_id_number
+        return f"{self.name_key(row.full_name)}|{row.birth_date}"
+
+    def identity_of(self, raw: Sequence[object]) -> str | None:
+        """The identity key of a row (cells as for `parse_values`) from its identity cells
+        alone, or None if they have an error: cheaper than parsing the whole row."""
+        _text, (citizen_id, old_id), issues = self._cell(0, raw[0])
+        if issues and any(i.severity == "error" for i in issues):
+            return None
+        if citizen_id or old_id:
+            return citizen_id or old_id
+        _text, full_name, name_issues = self._cell(1, raw[1])
+        _text, birth_date, birth_issues = self._cell(2, raw[2])
+        if any(i.severity == "error" for i in (*name_issues, *birth_issues)):
+            return None
+        return f"{self.name_key(full_name)}|{birth_date}"
+
+
 def parse_dose_row(
     line: int, cells: Mapping[str, object], *, today: date
 ) -> tuple[DoseRow | None, list[CellIssue]]:
     """Check and repair one row (cells keyed by column key). Returns the row, or None if any
     cell has an error, and every issue found (errors and repairs)."""
-    value = {c.key: cell_text(cells.get(c.key)) for c in DOSE_COLUMNS}
-    issues: list[CellIssue] = []
-    if not any(value.values()):
-        return None, [CellIssue("", "empty_row", _("The row is empty."))]
-
-    def required(key: str) -> bool:
-        if value[key]:
-            return True
-        issues.append(
-            CellIssue(
-                key, "required", _("%(column)s is required."), {"column": COLUMNS_BY_KEY[key].vi}
-            )
-        )
-        return False
-
-    citizen_id = old_id = ""
-    if value["citizen_id"]:
-        try:
-            normalized = normalize_citizen_id(value["citizen_id"], today=today)
-        except IdentityError as error:
-            issues.append(_identity_issue("citizen_id", error))
-        else:
-            assert normalized is not None
-            if normalized.kind == IdKind.CCCD:
-                citizen_id = normalized.value
-            else:
-                old_id = normalized.value
-            issues += [_repair("citizen_id", r) for r in normalized.repairs]
-
-    full_name = ""
-    if required("full_name"):
-        full_name = normalize_name(value["full_name"])
-        if not re.fullmatch(r"[^\W\d_]+(?:[ '\-][^\W\d_]+)*", full_name):
-            issues.append(
-                CellIssue(
-                    "full_name",
-                    "invalid_name",
-                    _("%(value)s is not a person's name."),
-                    {"value": value["full_name"]},
-                )
-            )
-        elif full_name != value["full_name"]:
-            issues.append(_repair("full_name", "name_normalised", value=full_name))
-
-    birth_date = ""
-    if required("birth_date"):
-        try:
-            parsed, repairs = parse_birth_date(value["birth_date"], today=today)
-            birth_date = parsed.iso
-            issues += [_repair("birth_date", r) for r in repairs]
-        except IdentityError as error:
-            issues.append(_identity_issue("birth_date", error))
-
-    sex = ""
-    try:
-        sex = normalize_sex(value["sex"])
-    except IdentityError as error:
-        issues.append(_identity_issue("sex", error))
-
-    phone = ""
-    try:
-        phone, repairs = normalize_phone(value["phone"])
-        issues += [_repair("phone", r) for r in repairs]
-    except IdentityError as error:
-        issues.append(_identity_issue("phone", error))
-
-    ward_code = value["ward_code"]
-    if ward_code:
-        digits = ward_code.zfill(5) if ward_code.isdigit() else ward_code
-        if not (digits.isdigit() and len(digits) == 5):
-            issues.append(
-                CellIssue(
-                    "ward_code",
-                    "invalid_ward_code",
-                    _("%(value)s is not a 5-digit ward code."),
-                    {"value": ward_code},
-                )
-            )
-        elif digits != ward_code:
-            issues.append(_repair("ward_code", "leading_zero_restored"))
-        ward_code = digits
-
-    product = ""
-    if required("product"):
-        try:
-            product = parse_product(value["product"])
-        except ValueError:
-            issues.append(
-                CellIssue(
-                    "product",
-                    "unknown_product",
-                    _("%(value)s is not a vaccine on the list."),
-                    {"value": value["product"]},
-                )
-            )
-
-    given_on: date | None = None
-    if required("given_on"):
-        try:
-            given_on, repairs = _parse_day(value["given_on"], today=today)
-            issues += [_repair("given_on", r) for r in repairs]
-        except IdentityError as error:
-            if error.code == "in_future":
-                issues.append(
-                    CellIssue(
-                        "given_on",
-                        "in_future",
-                        _("The date %(value)s is in the future."),
-                        {"value": value["given_on"]},
-                    )
-                )
-            else:
-                issues.append(
-                    CellIssue(
-                        "given_on",
-                        "invalid_date",
-                        _("%(value)s is not a date (dd/mm/yyyy)."),
-                        {"value": value["given_on"]},
-                    )
-                )
-        except ValueError:
-            issues.append(
-                CellIssue(
-                    "given_on",
-                    "invalid_date",
-                    _("%(value)s is not a date (dd/mm/yyyy)."),
-                    {"value": value["given_on"]},
-                )
-            )
-
-    dose_number: int | None = None
-    if value["dose_number"]:
-        text = re.sub(r"^(mui|mũi|dose)\s*", "", value["dose_number"].lower()).removesuffix(".0")
-        if text.isdigit() and 1 <= int(text) <= MAX_DOSE_NUMBER:
-            dose_number = int(text)
-        else:
-            issues.append(
-                CellIssue(
-                    "dose_number",
-                    "invalid_dose_number",
-                    _("%(value)s is not a dose number from 1 to %(max)s."),
-                    {"value": value["dose_number"], "max": MAX_DOSE_NUMBER},
-                )
-            )
-
-    facility_code = value["facility_code"].upper() if required("facility_code") else ""
-
-    if any(i.severity == "error" for i in issues):
-        return None, issues
-    assert given_on is not None
-    row = DoseRow(
-        line,
-        citizen_id,
-        old_id,
-        full_name,
-        birth_date,
-        sex,
-        phone,
-        value["address"],
-        ward_code,
-        product,
-        value["lot"],
-        given_on,
-        dose_number,
-        facility_code,
-        repairs=[i for i in issues if i.severity == "repair"],
-    )
-    return row, issues
+    return RowParser(today=today).parse(line, cells)

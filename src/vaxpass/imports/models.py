@@ -103,3 +103,16 @@ class ImportProblem(models.Model):
     class Meta:
         ordering = ["line", "id"]
         indexes = [models.Index(fields=["batch", "line"])]
+
+
+class LoadProgress(models.Model):
+    """How far the load of one part of a batch got. The check splits a large file into
+    parts by person (all rows of one person in one part) that load side by side; each chunk
+    commits its doses with its part's last line and the batch's counts."""
+
+    batch = models.ForeignKey(ImportBatch, models.CASCADE, related_name="load_parts")
+    part = models.PositiveSmallIntegerField()
+    last_line = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "part"], name="load_progress_part")]

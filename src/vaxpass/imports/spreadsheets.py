@@ -2,8 +2,8 @@
 and the error report (the uploaded file with an added column of problems).
 
 No Django here. Reading .xlsx goes through python-calamine (Rust), several times faster
-than openpyxl's read-only mode (bench/xlsx_readers.py); writing uses openpyxl, whose
-write-only mode streams.
+than openpyxl's read-only mode (bench/xlsx_readers.py), or for large files our streaming
+reader (imports/xlsx.py); writing uses openpyxl, whose write-only mode streams.
 """
 
 import csv
@@ -191,41 +191,43 @@ class _Csv:
 
 
 # python-calamine reads .xlsx 13 times faster than openpyxl (bench/xlsx_readers.py) but
-# holds the whole sheet in memory: about 2 KB per row. Above this size openpyxl's
-# read-only mode streams instead, so a million-row file stays well under 1 GB.
+# holds the whole sheet in memory: about 1.2 KB per row. Above this size our own streaming
+# reader (imports/xlsx.py, as fast, in bounded memory) takes over, so a million-row file
+# stays well under 1 GB.
 CALAMINE_MAX_BYTES = 16 * 1024 * 1024
 
 
-def _xlsx_calamine(path: Path) -> Iterator[list[Any]]:
+def _xlsx_calamine(path: Path) -> Iterator[tuple[int, list[Any]]]:
     from python_calamine import CalamineWorkbook
 
-    for row in CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows():
-        yield list(row)
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    for number, row in enumerate(sheet.iter_rows(), start=1):  # from the first used row
+        yield number, list(row)
 
 
-def _xlsx_openpyxl(path: Path) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
+def _xlsx_streaming(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    from vaxpass.imports.xlsx import read_rows
 
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            yield ["" if value is None else value for value in row]
-    finally:
-        book.close()
+    rows = read_rows(path)
+    for number, row in rows:  # like calamine, from the first row with a value
+        if any(cell not in ("", None) for cell in row):
+            yield number, row
+            break
+    yield from rows
 
 
 def _xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    reader = _xlsx_calamine if path.stat().st_size <= CALAMINE_MAX_BYTES else _xlsx_openpyxl
+    reader = _xlsx_calamine if path.stat().st_size <= CALAMINE_MAX_BYTES else _xlsx_streaming
     try:
         rows = reader(path)
-        header = next(rows, None)
-    except Exception as error:  # both libraries raise their own types for a broken file
+        _number, header = next(rows, (0, None))
+    except Exception as error:  # both readers raise their own types for a broken file
         raise SpreadsheetError(f"The file cannot be read as .xlsx: {error}") from None
     if header is None:
         raise SpreadsheetError("The file is empty.")
 
     def data() -> Iterator[tuple[int, list[Any]]]:
-        for line, row in enumerate(rows, start=2):
+        for line, row in rows:
             if any(cell not in ("", None) for cell in row):
                 yield line, row
 

@@ -35,9 +35,12 @@ _JSON_NATIVE = (str, int, float, bool, list, dict, type(None))
 
 def snapshot(instance: Model) -> dict:
     """Every stored field by name (foreign keys as ids), as JSON values: dates, times and
-    decimals in DjangoJSONEncoder's form."""
+    decimals in DjangoJSONEncoder's form. Fields the database computes (Person.identity_key)
+    are left out: they add nothing, and reading one after a save costs a query."""
     data = {}
     for field in instance._meta.concrete_fields:
+        if field.generated:
+            continue
         value = field.value_from_object(instance)
         data[field.name] = value if isinstance(value, _JSON_NATIVE) else _ENCODER.default(value)
     data["id"] = instance.pk
@@ -126,3 +129,49 @@ def connect() -> None:
         pre_save.connect(_before_save, sender=model, dispatch_uid=uid + "-pre")
         post_save.connect(_after_save, sender=model, dispatch_uid=uid + "-post")
         post_delete.connect(_after_delete, sender=model, dispatch_uid=uid + "-del")
+
+
+def bulk_audit_sql(model: type[Model], source: str) -> str:
+    """An INSERT ... SELECT writing the creation entries of rows of `model` written in bulk
+    (`source`: a FROM clause giving them as `n`, such as "records_dose n WHERE ..." or the
+    name of a CTE that returned them), with the same `after` that `snapshot` gives, built
+    by the database. Parameters: `%(now)s` and `%(now_json)s` (the insert's time, as stored
+    and as DjangoJSONEncoder writes it, for the auto_now fields and the entry) and
+    `%(actor)s`."""
+    from django.db import connection, models
+
+    from vaxpass.records.models import AuditEntry
+
+    postgresql = connection.vendor == "postgresql"
+    quote = connection.ops.quote_name
+    values = []  # (key, SQL of its JSON value)
+    for field in model._meta.concrete_fields:
+        if field.generated:
+            continue
+        column = f"n.{quote(field.column)}"
+        if isinstance(field, models.DateTimeField):
+            if not (field.auto_now or field.auto_now_add):
+                raise TypeError(f"{field}: only auto_now times are known to a bulk insert")
+            value = "CAST(%(now_json)s AS TEXT)"
+        elif isinstance(field, models.DateField):
+            value = f"to_char({column}, 'YYYY-MM-DD')" if postgresql else column
+        elif isinstance(field, models.JSONField):
+            value = column if postgresql else f"json({column})"
+        elif isinstance(field, (models.CharField, models.IntegerField, models.ForeignKey)):
+            value = column
+        else:  # booleans, decimals...: SQL's JSON differs from DjangoJSONEncoder's
+            raise TypeError(f"{field}: no SQL for its JSON form")
+        values.append((field.name, value))
+    if postgresql:  # a row's to_jsonb is several times faster than jsonb_build_object
+        row = ", ".join(f"{value} AS {quote(key)}" for key, value in values)
+        source = f"(SELECT {row} FROM {source}) r"
+        after, object_id = "to_jsonb(r)", "CAST(r.id AS TEXT)"
+    else:
+        after = "json_object(" + ", ".join(f"'{key}', {value}" for key, value in values) + ")"
+        object_id = "CAST(n.id AS TEXT)"
+    return (
+        f"INSERT INTO {quote(AuditEntry._meta.db_table)}"
+        " (at, actor_id, action, model, object_id, before, after)"
+        f" SELECT %(now)s, %(actor)s, 'create', '{model._meta.label}', {object_id}, NULL,"
+        f" {after} FROM {source}"
+    )

@@ -39,6 +39,8 @@ def _getters(
     for field in model._meta.concrete_fields:
         if field.primary_key and connection.vendor != "postgresql":
             continue  # SQLite numbers the rows itself
+        if field.generated:
+            continue  # computed by the database
         columns.append(field.column)
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             stamped.append(field.attname)

@@ -10,7 +10,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from vaxpass.places.models import Division, Facility, Located
@@ -59,26 +60,51 @@ class Person(Located):
     registration = models.ForeignKey(
         Registration, models.SET_NULL, null=True, blank=True, related_name="people"
     )
-    citizen_id = models.CharField(_("citizen ID"), max_length=12, blank=True, db_index=True)
+    citizen_id = models.CharField(_("citizen ID"), max_length=12, blank=True)
     old_id_number = models.CharField(_("old ID card number (CMND)"), max_length=9, blank=True)
     full_name = models.CharField(_("full name"), max_length=120)
-    search_name = models.CharField(max_length=120, db_index=True, editable=False)
+    search_name = models.CharField(max_length=120, editable=False)
     birth_date = models.CharField(_("date of birth"), max_length=10)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
-    phone = models.CharField(_("phone"), max_length=15, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=15, blank=True)
     address = models.CharField(_("address"), max_length=250, blank=True)
     registry_id = models.CharField(
         _("registry person"),
         max_length=12,
         blank=True,
-        db_index=True,
         help_text=_("Citizen ID of the population-registry person this person is linked to."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who a dose is about when recognising one already stored (core.dose_rows.identity_key):
+    # the ID if any, else name key and birth date. Computed by the database on every write,
+    # whatever the path (ORM, bulk insert, COPY), so bulk loads find a person by one
+    # indexed equality.
+    identity_key = models.GeneratedField(
+        expression=Case(
+            When(~Q(citizen_id=""), then=F("citizen_id")),
+            When(~Q(old_id_number=""), then=F("old_id_number")),
+            default=Concat(F("search_name"), Value("|"), F("birth_date")),
+        ),
+        output_field=models.CharField(max_length=131),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        # Plain indexes, not db_index: on PostgreSQL that adds a second (LIKE) index to
+        # every text column, which no query here uses and every insert pays for.
+        indexes = [
+            models.Index(fields=["citizen_id"], name="person_citizen_id"),
+            models.Index(fields=["search_name"], name="person_search_name"),
+            models.Index(fields=["phone"], name="person_phone"),
+            models.Index(fields=["registry_id"], name="person_registry_id"),
+            models.Index(fields=["identity_key"], name="person_identity_key"),
+            # Old ID cards: the look-up of a CMND row (most people have none).
+            models.Index(
+                fields=["old_id_number"], condition=~Q(old_id_number=""), name="person_old_id"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.birth_date})"
@@ -125,7 +151,8 @@ FLAG_LABELS = {
 
 
 class Dose(models.Model):
-    person = models.ForeignKey(Person, models.PROTECT, related_name="doses")
+    # No index of their own: the (person, given_on) and (facility, given_on) ones serve.
+    person = models.ForeignKey(Person, models.PROTECT, related_name="doses", db_index=False)
     # The identity as captured at the site, kept unchanged.
     captured_citizen_id = models.CharField(max_length=20, blank=True)
     captured_name = models.CharField(max_length=120)
@@ -136,14 +163,14 @@ class Dose(models.Model):
     captured_ward = models.ForeignKey(
         Division, models.PROTECT, null=True, blank=True, related_name="+"
     )
-    registry_id = models.CharField(max_length=12, blank=True, db_index=True)
+    registry_id = models.CharField(max_length=12, blank=True)
 
     product = models.CharField(_("vaccine product"), max_length=40)
     lot = models.CharField(_("lot"), max_length=40, blank=True)
     given_on = models.DateField(_("date given"))
     dose_number = models.PositiveSmallIntegerField(_("dose number"))
     facility = models.ForeignKey(
-        Facility, models.PROTECT, related_name="doses", verbose_name=_("facility")
+        Facility, models.PROTECT, related_name="doses", verbose_name=_("facility"), db_index=False
     )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
@@ -157,7 +184,7 @@ class Dose(models.Model):
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
     # Same person, product, day and facility (core.dose_rows.dedup_key): how a re-sent
     # import row or a dose typed twice is recognised.
-    dedup_key = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
+    dedup_key = models.CharField(max_length=32, blank=True, editable=False)
     import_batch = models.ForeignKey(
         "imports.ImportBatch", models.PROTECT, null=True, blank=True, related_name="doses"
     )
@@ -178,6 +205,8 @@ class Dose(models.Model):
             models.Index(fields=["facility", "-given_on"]),
             models.Index(fields=["person", "given_on"]),
             models.Index(fields=["status"]),
+            models.Index(fields=["registry_id"], name="dose_registry_id"),
+            models.Index(fields=["dedup_key"], name="dose_dedup_key"),
         ]
 
     def __str__(self) -> str:
