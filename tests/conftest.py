@@ -195,3 +195,15 @@ def verify_dose():
 @pytest.fixture
 def vaccinate():
     return _vaccinate
+
+
+@pytest.fixture
+def new_facility():
+    """make_facility, for tests that need a third facility."""
+    return make_facility
+
+
+@pytest.fixture
+def new_user():
+    return make_user
+

@@ -27,7 +27,7 @@ from vaxpass.core import pki
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-TIMEOUT_MS = 20_000
+TIMEOUT_MS = 60_000  # a loaded CI machine serves the 1.3 MB bundle slowly
 
 
 @pytest.fixture(scope="module")

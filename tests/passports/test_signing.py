@@ -165,22 +165,20 @@ def test_issue_when_ready_is_idempotent(personas, pki, an):
 
 
 def test_doses_at_three_facilities_make_one_passport_once_all_sign(
-    personas, pki, vaccinate, verify_dose
+    personas, pki, vaccinate, verify_dose, new_facility, new_user
 ):
     """Mixed products at three facilities in two provinces: each facility signs its own
     dose; the passport comes with the last signature and holds the latest dose, 3/3."""
-    from conftest import make_facility, make_user
-
     from vaxpass.accounts.models import Role
     from vaxpass.records.services import DoseRequest, Identity, record_dose
 
     p = personas
-    facility_c = make_facility("TYT-C", p.facility_a.legacy_ward)
-    staff_c = make_user("staff_c", Role.FACILITY_STAFF, facility=facility_c)
+    facility_c = new_facility("TYT-C", p.facility_a.legacy_ward)
+    staff_c = new_user("staff_c", Role.FACILITY_STAFF, facility=facility_c)
     heads = [
         p.head_a,
-        make_user("head_b", Role.FACILITY_HEAD, facility=p.facility_b),
-        make_user("head_c", Role.FACILITY_HEAD, facility=facility_c),
+        new_user("head_b", Role.FACILITY_HEAD, facility=p.facility_b),
+        new_user("head_c", Role.FACILITY_HEAD, facility=facility_c),
     ]
     first = vaccinate(
         p.staff_a,
