@@ -109,7 +109,7 @@ def _wrong_digit(citizen_id: str) -> str:
 def items(town, record, personas):
     """A police item of ward A (the son's dose typed with his mother's ID), a station item
     of ward A (the neighbour's ID and name both mistyped: nobody in the registry), and a
-    police item of ward B."""
+    police item of ward B (a man of ward B whose dose was typed with the mother's ID)."""
     from vaxpass.cleaning.incremental import clean_pending
     from vaxpass.cleaning.models import Queue, ReviewItem
 
@@ -118,7 +118,7 @@ def items(town, record, personas):
                  sex="M")  # fmt: skip
     neighbour = record(name="Lê Thị Lam", birth="03/02/1975", sex="F",
                        citizen_id=_wrong_digit(town.neighbour.citizen_id))  # fmt: skip
-    far = record(name="Pham Van Binh", birth="1980", citizen_id=_wrong_digit(town.far.citizen_id),
+    far = record(name="Pham Van Binh", birth="1980", citizen_id=town.mother.citizen_id,
                  facility=personas.facility_b)  # fmt: skip
     clean_pending()
     found = {
@@ -129,6 +129,6 @@ def items(town, record, personas):
     assert found["police_a"].queue == Queue.POLICE
     assert found["station_a"].queue == Queue.STATION
     assert found["station_a"].ward == personas.facility_a.current_ward
-    assert found["police_b"].queue == Queue.POLICE  # the registry namesake found by search
+    assert found["police_b"].queue == Queue.POLICE  # found by name and year in ward B
     assert found["police_b"].ward == personas.facility_b.current_ward
     return found

@@ -54,9 +54,9 @@ def test_export_fill_and_upload_applies_each_decision_once(client, personas, pol
     assert sheet.cell(son_row, columns["ID as typed"]).number_format == "@"
 
     # Offline: confirm the son; for the neighbour, an ID nobody holds, then an unknown word.
-    sheet.cell(son_row, columns["Action"]).value = "xác nhận / confirm"
+    sheet.cell(son_row, columns["Action to take"]).value = "xác nhận / confirm"
     sheet.cell(son_row, columns["Citizen ID"]).value = town.son.citizen_id
-    sheet.cell(neighbour_row, columns["Action"]).value = "chọn người khác / choose another"
+    sheet.cell(neighbour_row, columns["Action to take"]).value = "chọn người khác / choose another"
     sheet.cell(neighbour_row, columns["Citizen ID"]).value = "001175999999"
     filled = io.BytesIO()
     book.save(filled)
@@ -101,14 +101,14 @@ def test_problems_are_named_by_row_and_column_in_english_too(client, personas, p
     book = load_workbook(io.BytesIO(_export(client)))
     sheet = book.worksheets[0]
     columns = {cell.value.split("\n")[0]: cell.column for cell in sheet[1]}  # English first
-    sheet.cell(2, columns["Action"]).value = "approve"
-    sheet.cell(3, columns["Action"]).value = "correct"
+    sheet.cell(2, columns["Action to take"]).value = "approve"
+    sheet.cell(3, columns["Action to take"]).value = "correct"
     sheet.cell(3, columns["Correct date of birth"]).value = "31/02/1975"
     out = io.BytesIO()
     book.save(out)
     result = _upload(client, out.getvalue()).context["result"]
     assert [(p.line, p.column) for p in result.problems] == [
-        (2, "Action"), (3, "Correct date of birth")]  # fmt: skip
+        (2, "Action to take"), (3, "Correct date of birth")]  # fmt: skip
     assert "approve" in result.problems[0].message
     assert all(i.dose.status == DoseStatus.RECORDED for i in police_items)
 

@@ -35,6 +35,8 @@ def compare(row: str, captured: str, registry: str, *, old_id: str = "") -> str:
     today = timezone.localdate()
     if not registry:
         return SAME
+    if not captured.strip():
+        return MINOR  # nothing typed: the registry only fills it in
     if row == "citizen_id":
         typed = id_forms(captured, today).value
         return SAME if typed and typed in (registry, old_id) else DIFFERENT
@@ -114,15 +116,20 @@ def comparison(item: ReviewItem, decision: CleaningDecision | None = None) -> Co
         "phone": dose.captured_phone,
         "ward": captured_ward.name if captured_ward else "",
     }
+    wards = CurrentWards()
+    current_id = wards.current_of([dose.captured_ward_id]).get(dose.captured_ward_id or 0)
+    captured_code = wards.codes([current_id]).get(current_id or 0, ("", ""))[0]
+    today_name = ward_names([captured_code]).get(captured_code, "")
+    if today_name and today_name != captured["ward"]:
+        captured["ward"] = str(
+            _("%(then)s (now %(now)s)") % {"then": captured["ward"], "now": today_name}
+        )
     columns = [
         Column(
             str(_("As captured")),
             cells=[Cell(_sex(captured[k]) if k == "sex" else captured[k]) for k, _label in ROWS],
         )
     ]
-    wards = CurrentWards()
-    current_id = wards.current_of([dose.captured_ward_id]).get(dose.captured_ward_id or 0)
-    captured_code = wards.codes([current_id]).get(current_id or 0, ("", ""))[0]
     for index, entry in enumerate(candidates, start=1):
         values = entry.get("registry") or {}
         registry = {

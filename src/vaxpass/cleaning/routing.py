@@ -1,13 +1,15 @@
 """Which queue and which ward a review item belongs to.
 
 Queue:
-- ``station``, the ward health station, when the question is about the record itself: the
-  ID was right but the policy keeps the correction for a person (stage 1), or the
-  registry proposes nobody, so someone must ask the vaccinee (the station has the phone
-  number and its own register) for their real ID;
-- ``police``, the ward police, when there are registry people to judge: the typed ID
-  belongs to someone else (often a relative), or probabilistic matching found candidates
-  it cannot decide between. The police hold the residence records of the ward.
+- ``police``, the ward police, when the question is which of several people the dose is
+  about: the typed ID belongs to someone else (most often a relative), or probabilistic
+  matching found candidates too alike to choose between (two close candidates, or the
+  best one's birth date is another's: a relative of the same name). The police hold the
+  residence and household records of the ward.
+- ``station``, the ward health station, otherwise: the ID was right but the policy keeps
+  the correction for a person (stage 1), or the record has no usable ID (missing,
+  malformed, nobody holds it) and the best candidate is not certain enough. The station
+  has the vaccinee's phone number and its own register, so it can ask for the real ID.
 Either queue can send an item to the other (the ward stays).
 
 Ward (current structure, the one people and staff use today): the registered ward of
@@ -21,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from vaxpass.cleaning.models import Queue
+from vaxpass.core.matching import Reason
 from vaxpass.places.models import Division, Era, Level, WardSuccession
 
 
@@ -75,10 +78,17 @@ class CurrentWards:
         return self._codes
 
 
-def queue_for(stage: int, candidates: Sequence[Mapping]) -> str:
-    if stage == 1 or not candidates:
-        return Queue.STATION
-    return Queue.POLICE
+# Reasons that make an item a question about who, among people of a household or
+# namesakes, the dose is about: the ward police's.
+POLICE_REASONS = frozenset(
+    {Reason.ID_OF_OTHER_PERSON, Reason.AMBIGUOUS_CANDIDATES, Reason.CANDIDATE_BIRTH_DATE_DIFFERS}
+)
+
+
+def queue_for(stage: int, reasons: Iterable[str], candidates: Sequence[Mapping]) -> str:
+    if stage != 1 and candidates and POLICE_REASONS.intersection(reasons):
+        return Queue.POLICE
+    return Queue.STATION
 
 
 def ward_for(

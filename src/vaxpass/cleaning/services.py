@@ -343,7 +343,7 @@ def _open_items(reviews: Sequence[tuple[Dose, CleaningDecision]], *, queue: str 
             ReviewItem(
                 dose_id=dose.pk,
                 decision=row,
-                queue=queue or queue_for(row.stage, row.candidates),
+                queue=queue or queue_for(row.stage, row.reasons, row.candidates),
                 ward_id=ward,
             )
         )

@@ -56,7 +56,7 @@ COLUMNS = (
     SheetColumn("candidate_1", gettext_lazy("Candidate 1"), width=40),
     SheetColumn("candidate_2", gettext_lazy("Candidate 2"), width=40),
     SheetColumn("candidate_3", gettext_lazy("Candidate 3"), width=40),
-    SheetColumn("action", gettext_lazy("Action"), fill=True, width=22),
+    SheetColumn("action", gettext_lazy("Action to take"), fill=True, width=22),
     SheetColumn("citizen_id", gettext_lazy("Citizen ID"), fill=True, width=15),
     SheetColumn("full_name", gettext_lazy("Correct full name"), fill=True, width=24),
     SheetColumn("birth_date", gettext_lazy("Correct date of birth"), fill=True, width=12),

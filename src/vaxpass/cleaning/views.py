@@ -99,7 +99,7 @@ def item(request, pk: int):
     corrections = []
     for correction in (
         Correction.objects.filter(dose=shown.dose)
-        .select_related("applied_by", "undone_by")
+        .select_related("applied_by", "undone_by", "person")
         .order_by("-applied_at", "-pk")
     ):
         correction.may_undo = correction.undone_at is None and services.may_undo(user, correction)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from vaxpass.cleaning.batch import BatchError, clean_backlog
-from vaxpass.cleaning.incremental import models_dir
+from vaxpass.cleaning.incremental import latest_model, models_dir
 from vaxpass.core.matching import NATIONAL, Policy
 from vaxpass.linkage.tables import ContractError
 
@@ -22,6 +22,11 @@ class Command(BaseCommand):
             "--train",
             action="store_true",
             help="train a stage-2 model on this data and save it (under DATA_DIR/models) first",
+        )
+        parser.add_argument(
+            "--train-if-missing",
+            action="store_true",
+            help="train and save a model only when none is saved yet (the demo)",
         )
         parser.add_argument(
             "--redecide",
@@ -43,20 +48,20 @@ class Command(BaseCommand):
             policy = Policy.from_json_file(options["policy"]) if options["policy"] else NATIONAL
         except (OSError, ValueError) as error:
             raise CommandError(f"--policy: {error}") from None
-        bar = tqdm(unit=" doses", disable=quiet, file=sys.stderr, total=0)
+        bars: list[tqdm] = []  # made when the write-back starts and its total is known
 
         def say(message: str) -> None:
             if not quiet:
                 tqdm.write(message, file=sys.stderr)
 
         def advance(n: int, total: int) -> None:
-            if bar.total != total:
-                bar.reset(total=total)
-            bar.update(n)
+            if not bars:
+                bars.append(tqdm(total=total, unit=" doses", disable=quiet, file=sys.stderr))
+            bars[0].update(n)
 
         try:
             report = clean_backlog(
-                train=options["train"],
+                train=options["train"] or (options["train_if_missing"] and latest_model() is None),
                 redecide=options["redecide"],
                 policy=policy,
                 today=options["today"],
@@ -72,7 +77,8 @@ class Command(BaseCommand):
         except (BatchError, ContractError) as error:
             raise CommandError(str(error)) from None
         finally:
-            bar.close()
+            for bar in bars:
+                bar.close()
         run, written = report.run, report.written
         out = self.stdout
         if report.model is None:

@@ -29,8 +29,14 @@ class Command(BaseCommand):
             call_command(
                 "generate", people=people, seed=seed, out=str(out), provinces=provinces, load=True
             )
+        # Clean what waits (the generated backlog): verified doses to sign, review queues.
+        # The first demo trains the stage-2 model on its own data; later ones reuse it.
+        call_command("clean", train_if_missing=True, verbosity=options["verbosity"])
         call_command("pki", "init", stdout=StringIO())  # national keys, published lists
         accounts, token = create_demo_accounts()
+        # The backlog leaves almost nothing to review: a few hard cases at staff_a's
+        # station fill its queue and the ward police's (cleaning's review_examples).
+        call_command("review_examples", staff="staff_a", stdout=StringIO())
         self.stdout.write(
             self.style.SUCCESS("\nDemo accounts (password for all: %s)" % DEMO_PASSWORD)
         )
