@@ -16,12 +16,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _registry_per_test(settings, tmp_path):
-    """SQLite: a registry file per test. PostgreSQL: the registry schema inside the test
+    """SQLite: a registry file per test (and an empty models directory). PostgreSQL: the registry schema inside the test
     database, rolled back with the test's transaction."""
     from vaxpass.records import registry
 
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         settings.REGISTRY_URL = f"sqlite:{tmp_path / 'registry.sqlite3'}"
+    # No stage-2 model unless the test saves one: a model left in ./var by the demo must
+    # not decide what a test expects to go to review.
+    settings.CLEANING_MODELS_DIR = tmp_path / "models"
     registry._registry_for.cache_clear()
     yield
     registry._registry_for.cache_clear()
@@ -206,4 +209,3 @@ def new_facility():
 @pytest.fixture
 def new_user():
     return make_user
-

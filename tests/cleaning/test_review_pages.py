@@ -5,7 +5,7 @@ import pytest
 
 from vaxpass.accounts.models import Role, User
 from vaxpass.cleaning.incremental import clean_pending
-from vaxpass.cleaning.models import ItemStatus, Queue, ReviewItem
+from vaxpass.cleaning.models import Correction, ItemStatus, Queue, ReviewItem
 from vaxpass.core.matching import Policy
 from vaxpass.places.models import Facility, FacilityKind
 from vaxpass.records.models import Dose, DoseStatus
@@ -139,3 +139,38 @@ def test_bulk_confirmation_of_the_proposed_persons(client, personas, town, recor
         assert (dose.status, dose.registry_id) == (DoseStatus.VERIFIED, expected.citizen_id)
         assert dose.person.full_name == expected.full_name
     assert response.status_code == 302
+
+
+def test_undo_from_the_page_reopens_the_item(client, personas, items, town):
+    client.force_login(personas.police_a)
+    item = items["police_a"]
+    client.post(f"/review/{item.pk}/confirm", {"citizen_id": town.son.citizen_id})
+    correction = Correction.objects.get(dose=item.dose)
+    client.force_login(personas.police_b)
+    response = client.post(f"/review/corrections/{correction.pk}/undo", {"note": "x"})
+    assert response.status_code == 404  # not the people of ward B
+    client.force_login(personas.police_a)
+    response = client.post(f"/review/corrections/{correction.pk}/undo", {"note": "the nephew"})
+    reopened = ReviewItem.objects.get(dose=item.dose, status=ItemStatus.OPEN)
+    assert response.url == f"/review/{reopened.pk}/"
+    assert reopened.queue == Queue.POLICE
+    item.dose.refresh_from_db()
+    assert (item.dose.status, item.dose.registry_id) == (DoseStatus.RECORDED, "")
+
+
+def test_automatic_links_are_found_by_id_and_can_be_undone(client, personas, items, town):
+    mother_dose = Dose.objects.get(registry_id=town.mother.citizen_id)  # verified by the run
+    client.force_login(personas.police_b)
+    page = client.get("/review/doses/", {"q": town.mother.citizen_id})
+    # Only the ward B man's dose typed with her ID (in their queue), not her own: she
+    # lives in ward A.
+    assert page.context["doses"] == [items["police_b"].dose]
+    client.force_login(personas.police_a)
+    page = client.get("/review/doses/", {"q": town.mother.citizen_id})
+    assert mother_dose in page.context["doses"]
+    [correction] = Correction.objects.filter(dose=mother_dose)
+    assert f"/review/corrections/{correction.pk}/undo" in page.content.decode()
+    client.post(f"/review/corrections/{correction.pk}/undo", {"note": "not her"})
+    mother_dose.refresh_from_db()
+    assert mother_dose.status == DoseStatus.RECORDED
+    assert ReviewItem.objects.filter(dose=mother_dose, status=ItemStatus.OPEN).exists()

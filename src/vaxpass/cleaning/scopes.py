@@ -8,13 +8,17 @@
   the current wards its territory went to).
 - The national administrator: every queue (oversight, and the demo).
 - Everyone else: nothing. Items outside the scope do not exist for the account (404).
+
+Links already applied (automatic ones included) can be looked up and undone by the same
+accounts for the people of their ward (``cleaned_doses_in_scope``).
 """
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from vaxpass.accounts.models import FACILITY_ROLES, Role, User
 from vaxpass.cleaning.models import ItemStatus, Queue, ReviewItem
 from vaxpass.places.models import Era, Facility, FacilityKind, WardSuccession
+from vaxpass.records.models import Dose
 
 
 def station_of(user: User) -> Facility | None:
@@ -76,3 +80,17 @@ def review_items_in_scope(user: User) -> QuerySet[ReviewItem]:
 def open_items_in_scope(user: User) -> QuerySet[ReviewItem]:
     """The account's work: open items of doses still waiting for a link."""
     return review_items_in_scope(user).filter(status=ItemStatus.OPEN, dose__status="recorded")
+
+
+def cleaned_doses_in_scope(user: User) -> QuerySet[Dose]:
+    """Doses whose cleaning the account may look at and take back (undo a link): those
+    of the people of its ward, and those with a review item in its queue. The national
+    administrator: all."""
+    if sees_every_queue(user):
+        return Dose.objects.all()
+    queue = queue_of(user)
+    if queue is None:
+        return Dose.objects.none()
+    _name, wards = queue
+    reviewed = review_items_in_scope(user).filter(dose=OuterRef("pk"))
+    return Dose.objects.filter(Q(person__current_ward_id__in=wards) | Exists(reviewed))

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,7 +41,7 @@ from vaxpass.cleaning.models import (
 )
 from vaxpass.cleaning.reasons import AppReason, reason_labels
 from vaxpass.cleaning.routing import CurrentWards, queue_for, ward_for
-from vaxpass.cleaning.scopes import review_items_in_scope, sees_every_queue
+from vaxpass.cleaning.scopes import cleaned_doses_in_scope, review_items_in_scope
 from vaxpass.core.identity import IdentityError, normalize_citizen_id, normalize_sex
 from vaxpass.core.matching import (
     CapturedIdentity,
@@ -661,9 +661,7 @@ def confirm_best(*, actor, items: QuerySet[ReviewItem] | Sequence[ReviewItem]) -
 
 
 def may_undo(user, correction: Correction) -> bool:
-    if sees_every_queue(user):
-        return True
-    return review_items_in_scope(user).filter(dose_id=correction.dose_id).exists()
+    return cleaned_doses_in_scope(user).filter(pk=correction.dose_id).exists()
 
 
 def undo_correction(*, actor, correction: Correction, note: str = "") -> CleaningDecision:
@@ -715,6 +713,26 @@ def _entry_for(citizen_id: str, dose: Dose) -> list[dict]:
     typed = id_forms(dose.captured_citizen_id, timezone.localdate()).value
     holder = person is not None and typed in (person.citizen_id, person.old_id_number)
     return [{"citizen_id": citizen_id, "holder": holder, "registry": registry_snapshot(person)}]
+
+
+def find_cleaned_doses(user, query: str) -> QuerySet[Dose]:
+    """The doses in the account's cleaning scope typed with, or linked to, this ID."""
+    text = (query or "").strip()
+    if not text:
+        return Dose.objects.none()
+    try:
+        normalized = normalize_citizen_id(text)
+    except IdentityError:
+        normalized = None
+    ids = {text} | ({normalized.value} if normalized else set())
+    return (
+        cleaned_doses_in_scope(user)
+        .filter(
+            Q(registry_id__in=ids) | Q(captured_citizen_id__in=ids) | Q(person__citizen_id__in=ids)
+        )
+        .select_related("facility", "person")
+        .order_by("given_on", "pk")
+    )
 
 
 def dose_history(dose: Dose) -> dict:

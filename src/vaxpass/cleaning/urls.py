@@ -8,6 +8,7 @@ urlpatterns = [
     path("review/confirm-best", views.confirm_best, name="confirm_best"),
     path("review/export.xlsx", views.export, name="export"),
     path("review/upload", views.upload, name="upload"),
+    path("review/doses/", views.doses, name="doses"),
     path("review/<int:pk>/", views.item, name="item"),
     path("review/<int:pk>/confirm", views.confirm, name="confirm"),
     path("review/<int:pk>/choose", views.choose, name="choose"),

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -263,7 +264,9 @@ def undo(request, pk: int):
     following = (
         review_items_in_scope(user).filter(dose_id=correction.dose_id).order_by("-pk").first()
     )
-    return redirect("cleaning:item", pk=following.pk) if following else redirect("cleaning:queue")
+    if following is not None:
+        return redirect("cleaning:item", pk=following.pk)
+    return redirect(f"{reverse('cleaning:doses')}?q={correction.citizen_id}")
 
 
 @login_required
@@ -300,3 +303,28 @@ def upload(request):
             messages.error(request, str(error))
             return redirect("cleaning:queue")
     return render(request, "cleaning/upload.html", {"result": result})
+
+
+@login_required
+def doses(request):
+    """Look up doses by ID: their decisions and applied links, which may be undone."""
+    user = request.user
+    _require_queue(user)
+    query = request.GET.get("q", "")
+    found = list(services.find_cleaned_doses(user, query)[:50])
+    for dose in found:
+        history = services.dose_history(dose)
+        dose.decisions_made = history["decisions"]
+        for decision in dose.decisions_made:
+            decision.reason_labels = reason_labels(decision.reasons)
+        dose.applied = history["corrections"]
+        for correction in dose.applied:
+            correction.may_undo = correction.undone_at is None
+        dose.item = (
+            review_items_in_scope(user)
+            .filter(dose=dose)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return render(request, "cleaning/doses.html", {"query": query, "doses": found})

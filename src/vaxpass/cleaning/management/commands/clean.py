@@ -108,4 +108,6 @@ class Command(BaseCommand):
         seconds = ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items())
         out.write(f"seconds: {seconds}")
         if written.applied:
-            out.write(f"write-back: {report.write_rate:,.0f} doses/s")
+            cpu = report.seconds.get("write back cpu") or 0
+            per_cpu = f", {written.applied / cpu:,.0f} per CPU second" if cpu else ""
+            out.write(f"write-back: {report.write_rate:,.0f} doses/s{per_cpu}")
