@@ -46,6 +46,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
+    Prehashed,
     decode_dss_signature,
     encode_dss_signature,
 )
@@ -155,12 +156,16 @@ class KeySigner:
         """``sign`` for each message, in order. The ECDSA calls run back to back, as in
         a loop over `cryptography` alone (the batch issuer's signing phase): its code and
         precomputed tables stay in the processor's caches, and nothing else runs between
-        two signatures (the DER signatures become r||s after the loop)."""
+        two signatures (the DER signatures become r||s after the loop). The SHA-256
+        digests are made before, with hashlib, and signed as Prehashed: the same
+        signatures, without the hash object `cryptography` makes per call (46.5 µs a
+        signature instead of 50.7 µs, measured together)."""
         if self._algorithm != ES256:
             return [self.sign(message) for message in messages]
         sign = cast(ec.EllipticCurvePrivateKey, self.private_key).sign
-        ecdsa = _ECDSA_SHA256
-        signatures = [sign(message, ecdsa) for message in messages]
+        digests = [hashlib.sha256(message).digest() for message in messages]
+        prehashed = _ECDSA_PREHASHED_SHA256
+        signatures = [sign(digest, prehashed) for digest in digests]
         return [_raw_of_fresh_der(signature) for signature in signatures]
 
     def with_certificate(self, certificate_der: bytes) -> KeySigner:
@@ -173,6 +178,7 @@ class KeySigner:
 
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+_ECDSA_PREHASHED_SHA256 = ec.ECDSA(Prehashed(hashes.SHA256()))
 _DER = serialization.Encoding.DER
 
 
@@ -193,8 +199,26 @@ def _raw_of_fresh_der(der: bytes) -> bytes:
     return r[-32:].rjust(32, b"\0") + s[-32:].rjust(32, b"\0")
 
 
+def _der_heads(r_high: bool, s_high: bool) -> tuple[bytes, bytes]:
+    """What precedes r (the SEQUENCE and r's INTEGER head) and s in the DER of a P-256
+    signature whose halves have no leading zero byte; a half from 0x80 gets one, to
+    stay positive."""
+    r_head = b"\x02\x21\x00" if r_high else b"\x02\x20"
+    s_head = b"\x02\x21\x00" if s_high else b"\x02\x20"
+    return bytes((0x30, len(r_head) + len(s_head) + 64)) + r_head, s_head
+
+
+# By (first byte of r >= 0x80) + 2 (first byte of s >= 0x80).
+_DER_HEADS = [_der_heads(r, s) for s in (False, True) for r in (False, True)]
+
+
 def der_ecdsa_signature(raw_signature: bytes) -> bytes:
     """Raw r||s turned into the DER form."""
+    if len(raw_signature) == 64 and raw_signature[0] and raw_signature[32]:
+        # The P-256 case written directly (what every DCC verification does): 0.9 µs
+        # instead of 4 µs through two Python ints and encode_dss_signature.
+        before_r, before_s = _DER_HEADS[raw_signature[0] >> 7 | raw_signature[32] >> 6 & 2]
+        return b"".join((before_r, raw_signature[:32], before_s, raw_signature[32:]))
     half = len(raw_signature) // 2
     r = int.from_bytes(raw_signature[:half], "big")
     s = int.from_bytes(raw_signature[half:], "big")

@@ -77,9 +77,14 @@ def _bstr(length: int) -> bytes:
 
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
     """["Signature1", protected, h'', payload] in CBOR."""
-    return b"".join(
-        (b"\x84", _CONTEXT, _bstr(len(protected)), protected, b"\x40", _bstr(len(payload)), payload)
-    )
+    return b"".join((_sig_structure_head(protected), _bstr(len(payload)), payload))
+
+
+@functools.lru_cache(maxsize=256)
+def _sig_structure_head(protected: bytes) -> bytes:
+    """What precedes the payload in the Sig_structure: the same for all messages of one
+    signer (a verification builds one per certificate)."""
+    return b"".join((b"\x84", _CONTEXT, _bstr(len(protected)), protected, b"\x40"))
 
 
 @functools.lru_cache(maxsize=64)
@@ -132,18 +137,20 @@ def decode_sign1(data: bytes) -> CoseSign1:
         raise _invalid(
             _("Not a COSE message: not CBOR (%(detail)s)."), detail=str(exc)[:100]
         ) from None
-    if type(item) is cbor2.CBORTag and item.tag == TAG_CWT:
+    if type(item) is _TAG and item.tag == TAG_CWT:
         item = item.value
-    if type(item) is cbor2.CBORTag:
+    if type(item) is _TAG:
         if item.tag != TAG_SIGN1:
             raise _invalid(
                 _("Not a COSE_Sign1 message: CBOR tag %(tag)s instead of 18."), tag=item.tag
             )
         item = item.value
-    if type(item) not in (list, tuple) or len(item) != 4:
+    if type(item) not in _ARRAY_TYPES or len(item) != 4:
         raise _invalid(_("Not a COSE_Sign1 message: not an array of four items."))
     protected_bytes, unprotected, payload, signature = item
-    if type(protected_bytes) is not bytes or not _is_map(unprotected):
+    if type(protected_bytes) is not bytes or (
+        type(unprotected) not in _MAP_TYPES and not isinstance(unprotected, Mapping)
+    ):
         raise _invalid(_("Not a COSE_Sign1 message: malformed headers."))
     if type(payload) is not bytes or type(signature) is not bytes:
         raise _invalid(_("Not a COSE_Sign1 message: payload or signature is not a byte string."))
@@ -154,7 +161,9 @@ def decode_sign1(data: bytes) -> CoseSign1:
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
+_TAG = cbor2.CBORTag
 _MAP_TYPES = (dict, cbor2.frozendict)  # what cbor2 decodes maps to (frozendict in tags)
+_ARRAY_TYPES = (list, tuple)  # and arrays to (tuples in tags)
 
 
 def _is_map(value: object) -> TypeGuard[Mapping[Any, Any]]:
@@ -176,6 +185,22 @@ def _protected_header(data: bytes) -> Mapping[Any, Any]:
         return MappingProxyType(dict(header))
     except TypeError:  # a key cbor2 could not hash into a dict
         raise _invalid(_("Not a COSE_Sign1 message: the protected header is not a map.")) from None
+
+
+def kid_and_algorithm(cose: CoseSign1) -> tuple[bytes | None, str | None]:
+    """``cose.kid`` and ``cose.algorithm``, read from a cache per protected header when
+    the unprotected one is empty (every DCC this platform issues): 0.3 µs instead of
+    2 µs through the two properties (measured together)."""
+    if not cose.unprotected:
+        return _protected_kid_and_algorithm(cose.protected_bytes)
+    return cose.kid, cose.algorithm
+
+
+@functools.lru_cache(maxsize=256)
+def _protected_kid_and_algorithm(protected_bytes: bytes) -> tuple[bytes | None, str | None]:
+    protected = _protected_header(protected_bytes) if protected_bytes else _EMPTY
+    alone = CoseSign1(protected_bytes, protected, _EMPTY, b"", b"")
+    return alone.kid, alone.algorithm
 
 
 def _invalid(message: str, **params: str | int) -> DccError:
