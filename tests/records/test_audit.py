@@ -47,3 +47,31 @@ def test_audit_log_is_append_only_in_the_database(personas):
     ):
         with pytest.raises(DatabaseError), transaction.atomic():
             query(model="x") if query.__name__ == "update" else query()
+
+
+def test_entries_of_a_new_dose_and_person_hold_every_field_as_stored(personas):
+    from vaxpass.records.audit import snapshot
+    from vaxpass.records.models import Dose, Person
+
+    request = DoseRequest(
+        facility=personas.facility_a,
+        product="EU/1/20/1528",
+        given_on=date(2021, 9, 1),
+        lot=" AB1 ",
+        identity=Identity(
+            full_name="NGUYỄN  thị hoà",
+            birth_date="04/03/1957",
+            citizen_id="1157012345",
+            phone="0912345678",
+            address="Số 1",
+            ward=personas.facility_a.current_ward,
+        ),  # fmt: skip
+        idempotency_key="k-1",
+    )
+    dose = record_dose(personas.staff_a, request).dose
+    for model, pk in ((Dose, dose.pk), (Person, dose.person_id)):
+        entry = AuditEntry.objects.get(model=model._meta.label, object_id=str(pk))
+        assert (entry.action, entry.actor, entry.before) == ("create", personas.staff_a, None)
+        assert entry.after == snapshot(model.objects.get(pk=pk))
+    assert record_dose(personas.staff_a, request).created is False  # the retry: no entry
+    assert AuditEntry.objects.filter(model="records.Dose").count() == 1

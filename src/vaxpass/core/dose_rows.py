@@ -429,9 +429,10 @@ _EMPTY_ROW = (CellIssue("", "empty_row", _("The row is empty.")),)
 
 
 class RowParser:
-    """Checks and repairs rows like `parse_dose_row`, with a cache per column: each distinct
-    cell value is parsed once per file (until a column's cache holds `cache_size` values,
-    when it starts again), so a row costs about a dictionary look-up per cell."""
+    """Checks and repairs rows like `parse_dose_row`, with caches: each distinct cell value
+    is parsed once per file (until a cache holds `cache_size` values, when it starts
+    again), and a person's identity cells, which repeat on each of their doses, are looked
+    up together. A row costs a few dictionary look-ups."""
 
     def __init__(self, *, today: date, cache_size: int = 200_000) -> None:
         self.today = today
@@ -439,6 +440,7 @@ class RowParser:
         self._caches: list[dict[object, tuple]] = [{} for _ in DOSE_COLUMNS]
         self._parsers = list(_CELL_PARSERS.values())
         self._cached = [c.key not in _UNCACHED for c in DOSE_COLUMNS]
+        self._people: dict[tuple, tuple] = {}
         self._name_keys: dict[str, str] = {}
 
     def parse(
@@ -447,7 +449,8 @@ class RowParser:
         """A row keyed by column key, as `parse_dose_row` takes it."""
         return self.parse_values(line, [cells.get(c.key) for c in DOSE_COLUMNS])
 
-    def _cell(self, index: int, raw: object) -> tuple[str, object, tuple[CellIssue, ...]]:
+    def _cell(self, index: int, raw: object) -> tuple[str, object, tuple[CellIssue, ...], bool]:
+        """(text, value, issues, whether one is an error) of a cell of a column."""
         # Keyed by the raw cell when it is text; other types by their text, because equal
         # numbers and booleans hash alike (1 == 1.0 == True) but read differently.
         key = raw if type(raw) is str else cell_text(raw)
@@ -455,40 +458,58 @@ class RowParser:
         hit = cache.get(key)
         if hit is None:
             text = cell_text(key)
-            hit = (text, *self._parsers[index](text, self.today))
+            value, issues = self._parsers[index](text, self.today)
+            hit = (text, value, issues, any(i.severity == "error" for i in issues))
             if self._cached[index]:
                 if len(cache) >= self.cache_size:
                     cache.clear()
                 cache[key] = hit
         return hit
 
+    def _person(self, raw: Sequence[object]) -> tuple:
+        """The identity cells (the first five) parsed together: their cells, issues,
+        whether any has text or an error, and the identity key (None after an error)."""
+        key = (raw[0], raw[1], raw[2], raw[3], raw[4])
+        textual = (
+            str is type(key[0]) is type(key[1]) is type(key[2]) is type(key[3]) is type(key[4])
+        )
+        hit = self._people.get(key) if textual else None
+        if hit is None:
+            cells = tuple(self._cell(i, key[i]) for i in range(5))
+            error = any(cell[3] for cell in cells)
+            identity = None
+            if not (cells[0][3] or (not any(cells[0][1]) and (cells[1][3] or cells[2][3]))):
+                citizen_id, old_id = cells[0][1]
+                identity = citizen_id or old_id or f"{self.name_key(cells[1][1])}|{cells[2][1]}"
+            issues = tuple(issue for cell in cells for issue in cell[2])
+            hit = (cells, issues, any(cell[0] for cell in cells), error, identity)
+            if textual:
+                if len(self._people) >= self.cache_size:
+                    self._people.clear()
+                self._people[key] = hit
+        return hit
+
     def parse_values(
         self, line: int, raw: Sequence[object]
     ) -> tuple[DoseRow | None, list[CellIssue]]:
         """A row as its cells in DOSE_COLUMNS order (None for a column the file lacks)."""
-        cells = [self._cell(i, value) for i, value in enumerate(raw)]
-        if not any(cell[0] for cell in cells):
+        person, person_issues, person_text, error, _identity = self._person(raw)
+        cell = self._cell
+        rest = [cell(i, raw[i]) for i in range(5, 12)]
+        if not person_text and not any(c[0] for c in rest):
             return None, list(_EMPTY_ROW)
-        issues = [issue for cell in cells for issue in cell[2]]
-        if any(issue.severity == "error" for issue in issues):
+        issues = list(person_issues)
+        for c in rest:
+            if c[2]:
+                issues += c[2]
+                error = error or c[3]
+        if error:
             return None, issues
-        (
-            (_t, (citizen_id, old_id), _i),
-            (_t, full_name, _i),
-            (_t, birth_date, _i),
-            (_t, sex, _i),
-            (_t, phone, _i),
-            (address, _v, _i),
-            (_t, ward_code, _i),
-            (_t, product, _i),
-            (lot, _v, _i),
-            (_t, given_on, _i),
-            (_t, dose_number, _i),
-            (_t, facility_code, _i),
-        ) = cells
+        citizen_id, old_id = person[0][1]
+        address, ward, product, lot, given_on, dose_number, facility = rest
         row = DoseRow(
-            line, citizen_id, old_id, full_name, birth_date, sex, phone, address, ward_code,
-            product, lot, given_on, dose_number, facility_code,
+            line, citizen_id, old_id, person[1][1], person[2][1], person[3][1], person[4][1],
+            address[0], ward[1], product[1], lot[0], given_on[1], dose_number[1], facility[1],
             repairs=[i for i in issues if i.severity == "repair"],
         )  # fmt: skip
         return row, issues
@@ -510,16 +531,7 @@ class RowParser:
     def identity_of(self, raw: Sequence[object]) -> str | None:
         """The identity key of a row (cells as for `parse_values`) from its identity cells
         alone, or None if they have an error: cheaper than parsing the whole row."""
-        _text, (citizen_id, old_id), issues = self._cell(0, raw[0])
-        if issues and any(i.severity == "error" for i in issues):
-            return None
-        if citizen_id or old_id:
-            return citizen_id or old_id
-        _text, full_name, name_issues = self._cell(1, raw[1])
-        _text, birth_date, birth_issues = self._cell(2, raw[2])
-        if any(i.severity == "error" for i in (*name_issues, *birth_issues)):
-            return None
-        return f"{self.name_key(full_name)}|{birth_date}"
+        return self._person(raw)[4]
 
 
 def parse_dose_row(

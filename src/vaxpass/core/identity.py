@@ -177,25 +177,28 @@ def normalize_citizen_id(raw: str, *, today: date | None = None) -> NormalizedId
     if not text:
         return None
     repairs: list[str] = []
-    if re.fullmatch(r"\d{8,12}\.0+", text):
-        text = text.partition(".")[0]
-        repairs.append("float_suffix_removed")
-    if re.search(r"\d[eE][+-]?\d", text):
-        raise _id_error(
-            "scientific_notation",
-            _(
-                "The ID number %(value)s was turned into a rounded number by a spreadsheet; "
-                "type it again as text."
-            ),
-            value=raw,
-        )
-    digits = re.sub(r"[\s.\-]+", "", text)
-    if digits != text:
-        repairs.append("non_digits_removed")
-    if not (digits.isascii() and digits.isdigit()):
-        raise _id_error(
-            "not_digits", _("The ID number %(value)s must contain only digits."), value=raw
-        )
+    if text.isascii() and text.isdigit():
+        digits = text  # the usual case: none of the patterns below can match
+    else:
+        if re.fullmatch(r"\d{8,12}\.0+", text):
+            text = text.partition(".")[0]
+            repairs.append("float_suffix_removed")
+        if re.search(r"\d[eE][+-]?\d", text):
+            raise _id_error(
+                "scientific_notation",
+                _(
+                    "The ID number %(value)s was turned into a rounded number by a "
+                    "spreadsheet; type it again as text."
+                ),
+                value=raw,
+            )
+        digits = re.sub(r"[\s.\-]+", "", text)
+        if digits != text:
+            repairs.append("non_digits_removed")
+        if not (digits.isascii() and digits.isdigit()):
+            raise _id_error(
+                "not_digits", _("The ID number %(value)s must contain only digits."), value=raw
+            )
     if len(digits) in (8, 11):
         digits = "0" + digits
         repairs.append("leading_zero_restored")
@@ -469,6 +472,9 @@ def normalize_phone(raw: str) -> tuple[str, tuple[str, ...]]:
     text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
         return "", ()
+    if len(text) == 10 and text.isascii() and text.isdigit() and text[0] == "0":
+        if text[1] in "35789":  # the usual case, a mobile number as it should be
+            return text, ()
     repairs: list[str] = []
     if re.search(r"[,;/|]", text):
         raise _phone_error(

@@ -11,10 +11,11 @@ shared out by line.
 import json
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from itertools import islice
+from operator import itemgetter
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -72,15 +73,15 @@ def _any(column: str, values: list) -> tuple[str, list]:
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
 
 
-@dataclass
 class _Parsed:
-    line: int
-    cells: list
-    row: DoseRow | None
-    issues: list[CellIssue]
-    identity: str = ""
-    key: str = ""  # dedup key
-    more: list[CellIssue] = field(default_factory=list)
+    """A row of a chunk as parsed: its cells, the row (None after an error), its issues,
+    its identity and dedup keys."""
+
+    __slots__ = ("line", "cells", "row", "issues", "identity", "key")
+
+    def __init__(self, line, cells, row, issues, identity, key):
+        self.line, self.cells, self.row = line, cells, row
+        self.issues, self.identity, self.key = issues, identity, key
 
 
 class PartChecker:
@@ -101,16 +102,23 @@ class PartChecker:
         self.counts = Counts()
         self._params: dict[int, tuple[CellIssue, str]] = {}
         self._first_doses: dict[tuple, tuple[int, list[CellIssue], list[str]]] = {}
+        self._flags: dict[tuple[str, ...], str] = {}
 
     # --- reading ---------------------------------------------------------------------
 
     def own_rows(self, rows: Iterator[tuple[int, list]], positions: dict[str, int]):
         """(line, cells in DOSE_COLUMNS order) of the rows of this part."""
-        index = [-1 if positions.get(c.key) is None else positions[c.key] for c in DOSE_COLUMNS]
+        index = [positions.get(c.key, -1) for c in DOSE_COLUMNS]
+        width = max(index) + 1
+        # The usual row has every template column: its cells are picked in C.
+        pick = itemgetter(*index) if min(index) >= 0 else None
         parser, part, parts = self.parser, self.part, self.parts
         for line, cells in rows:
             size = len(cells)
-            values = [cells[i] if 0 <= i < size else None for i in index]
+            if pick is not None and size >= width:
+                values = pick(cells)
+            else:
+                values = [cells[i] if 0 <= i < size else None for i in index]
             if parts > 1 and part_of(parser.identity_of(values), line, parts) != part:
                 continue
             yield line, values
@@ -125,39 +133,39 @@ class PartChecker:
 
     # --- one chunk -------------------------------------------------------------------
 
-    def check_chunk(self, block: list[tuple[int, list]]) -> Counts:
-        parser = self.parser
-        parsed = []
+    def check_chunk(self, block: list[tuple[int, Sequence]]) -> Counts:
+        parse, identity_key = self.parser.parse_values, self.parser.identity_key
+        parsed: list[_Parsed] = []
         for line, values in block:
-            row, issues = parser.parse_values(line, values)
-            item = _Parsed(line, values, row, issues)
-            if row is not None:
-                item.identity = parser.identity_key(row)
-                item.key = dedup_key(item.identity, row.product, row.given_on, row.facility_code)
-            parsed.append(item)
+            row, issues = parse(line, values)
+            if row is None:
+                parsed.append(_Parsed(line, values, None, issues, "", ""))
+            else:
+                identity = identity_key(row)
+                key = dedup_key(identity, row.product, row.given_on, row.facility_code)
+                parsed.append(_Parsed(line, values, row, issues, identity, key))
         history = self.history_in_db([p for p in parsed if p.row is not None])
         stored = {f.ref for facts in history.values() for f in facts}
-        counts = Counts()
+        counts = Counts(total=len(parsed))
         problems: list[tuple] = []
         staged: list[tuple] = []
         for item in parsed:
-            counts.total += 1
             issues = item.issues
             if item.row is not None:
-                more, number, flags = self.row_issues(item, history.get(item.identity, []), stored)
+                more, number, flags, has_error = self.row_issues(item, history, stored)
                 if more:
                     issues = issues + more
-                has_error = any(i.severity == "error" for i in more)
-                if not has_error and number is not None:
-                    self.remember(item.identity, item.row, number)
                 if not has_error:
+                    if number is not None:
+                        self.remember(item.identity, item.row, number)
                     staged.append(self.staged_row(item, number, history, flags))
-            for issue in issues:
-                problems.append(self.problem(item.line, issue))
-            if any(i.severity == "error" for i in issues):
-                counts.errors += 1
-            elif any(i.severity == "warning" for i in issues):
-                counts.warnings += 1
+            if issues:
+                for issue in issues:
+                    problems.append(self.problem(item.line, issue))
+                if any(i.severity == "error" for i in issues):
+                    counts.errors += 1
+                elif any(i.severity == "warning" for i in issues):
+                    counts.warnings += 1
         counts.staged = len(staged)
         with transaction.atomic():
             insert_values(ImportProblem, PROBLEM_COLUMNS, problems)
@@ -212,10 +220,11 @@ class PartChecker:
         return history
 
     def row_issues(
-        self, item: _Parsed, history: list[rules.DoseFacts], stored: set[str]
-    ) -> tuple[list[CellIssue], int | None, list[str]]:
+        self, item: _Parsed, history: dict[str, list[rules.DoseFacts]], stored: set[str]
+    ) -> tuple[list[CellIssue], int | None, list[str], bool]:
         """Issues beyond the row's own cells: scope, ward, series rules; the dose number to
-        store (None for a row already stored without one) and the flags (warning codes)."""
+        store (None for a row already stored without one), the flags (warning codes), and
+        whether any issue is an error."""
         row = item.row
         issues: list[CellIssue] = []
         if row.facility_code not in self.facilities:
@@ -237,16 +246,20 @@ class PartChecker:
                 )
             )
         if item.key in stored:  # loaded before: counted as already there, not checked again
-            return issues, row.dose_number, []
-        known = history + self.seen.get(item.identity, [])
-        if known:
+            return issues, row.dose_number, [], bool(issues)
+        known = history.get(item.identity)
+        seen = self.seen.get(item.identity)
+        if known or seen:
+            known = (known or []) + (seen or [])
             number, series, flags = self.series(row, known, item.key)
         else:  # a person's first dose: the same answer for the same vaccine, day and number
             first = (row.product, row.given_on, row.dose_number)
             if first not in self._first_doses:
-                self._first_doses[first] = self.series(row, known, item.key)
+                self._first_doses[first] = self.series(row, [], item.key)
             number, series, flags = self._first_doses[first]
-        return issues + series, number, flags
+        if series:
+            issues += series
+        return issues, number, flags, any(i.severity == "error" for i in issues)
 
     def series(
         self, row: DoseRow, known: list[rules.DoseFacts], key: str
@@ -294,16 +307,30 @@ class PartChecker:
         if number is None:  # already stored; a number in case it is gone by the load
             known = history.get(item.identity, []) + self.seen.get(item.identity, [])
             number = rules.suggest_dose_number(known, row.given_on)
-        ward, province = self.wards.get(row.ward_code, (None, None))
-        cells = item.cells
+        ward, province = self.wards.get(row.ward_code, _NO_WARD) if row.ward_code else _NO_WARD
+        cid, name, birth, _sex, phone = item.cells[:5]
         return (
             self.part, item.line, item.identity, row.citizen_id, row.old_id_number,
             row.full_name, self.parser.name_key(row.full_name), row.birth_date, row.sex,
             row.phone, row.address[:250], ward, province,
-            _captured(cells[0])[:20], _captured(cells[1])[:120], _captured(cells[2])[:10],
-            _captured(cells[4])[:15], row.product, row.lot[:40], row.given_on, number,
-            self.facilities[row.facility_code], json.dumps(flags), item.key,
+            (cid.strip() if type(cid) is str else _captured(cid))[:20],
+            (name.strip() if type(name) is str else _captured(name))[:120],
+            (birth.strip() if type(birth) is str else _captured(birth))[:10],
+            (phone.strip() if type(phone) is str else _captured(phone))[:15],
+            row.product, row.lot[:40], row.given_on, number,
+            self.facilities[row.facility_code], self.flags_json(flags), item.key,
         )  # fmt: skip
+
+    def flags_json(self, flags: list[str]) -> str:
+        if not flags:
+            return "[]"
+        key = tuple(flags)
+        if key not in self._flags:
+            self._flags[key] = json.dumps(flags)
+        return self._flags[key]
+
+
+_NO_WARD = (None, None)
 
 
 def _captured(value) -> str:

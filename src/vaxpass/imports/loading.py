@@ -107,21 +107,48 @@ def _people_select(ending: str = "") -> str:
     return f"FROM firsts s WHERE ({_person_of('s')}) IS NULL ORDER BY s.line{ending}"
 
 
-def _chunk_sql_postgresql(table: str) -> str:
-    """The whole chunk as one statement: people, doses and audit entries in CTEs, the
-    audit entries built from what the inserts returned."""
-    new_people = _insert(Person, _PERSON_VALUES, _people_select())
-    new_doses = _insert(
-        Dose,
-        _dose_values(f"COALESCE(born.id, {_person_of('s')})"),
-        "FROM fresh s LEFT JOIN born ON born.identity_key = s.identity_key ORDER BY s.line",
+def _chunk_sql_postgresql(table: str, person_sequence: str) -> str:
+    """The whole chunk as one statement. Each fresh row gets its person's id without a
+    join (a join of CTEs is planned blind, as a nested loop): the stored person's, or one
+    drawn from the sequence for the first row of a new identity and shared with the
+    identity's other rows by a window. People, doses and audit entries are inserted in
+    CTEs, the audit entries built from what the inserts returned."""
+    resolved = f"""
+    resolved AS MATERIALIZED (
+        SELECT f.*, {_person_of("f")} AS known_person,
+            row_number() OVER (PARTITION BY f.identity_key ORDER BY f.line) AS nth_of_person
+        FROM fresh f
+    ),
+    numbered AS MATERIALIZED (
+        SELECT r.*, CASE WHEN r.known_person IS NULL AND r.nth_of_person = 1
+            THEN nextval({person_sequence}::regclass) END AS new_person
+        FROM resolved r
+    ),
+    placed AS MATERIALIZED (
+        SELECT n.*, COALESCE(
+            n.known_person, max(n.new_person) OVER (PARTITION BY n.identity_key)
+        ) AS person
+        FROM numbered n
+    )"""
+    new_people = _insert(
+        Person,
+        {"id": "s.new_person", **_PERSON_VALUES},
+        "FROM placed s WHERE s.new_person IS NOT NULL ORDER BY s.line",
     )
-    return f"""WITH {_fresh_rows(table)},{_FIRSTS},
+    new_doses = _insert(Dose, _dose_values("s.person"), "FROM placed s ORDER BY s.line")
+    return f"""WITH {_fresh_rows(table)},{resolved},
     born AS ({new_people} RETURNING *),
     given AS ({new_doses} RETURNING *),
     people_audit AS ({bulk_audit_sql(Person, "born n")}),
     doses_audit AS ({bulk_audit_sql(Dose, "given n")})
     SELECT count(*) FROM given"""
+
+
+def _person_sequence() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Person._meta.db_table])
+        name = cursor.fetchone()[0]
+    return "'" + name.replace("'", "''") + "'"
 
 
 def _people_sql_sqlite(table: str) -> str:
@@ -169,7 +196,7 @@ def load_chunk(batch: ImportBatch, part: int, after: int, through: int) -> int:
             # The chunk and its progress commit together; a crash of the server may lose
             # the last chunks, never half of one, and the load resumes from what is there.
             cursor.execute("SET LOCAL synchronous_commit TO off")
-            cursor.execute(_chunk_sql_postgresql(table), params)
+            cursor.execute(_chunk_sql_postgresql(table, _person_sequence()), params)
             return cursor.fetchone()[0]
         cursor.execute(_people_sql_sqlite(table), params)
         people = [row[0] for row in cursor.fetchall()]

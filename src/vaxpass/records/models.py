@@ -253,7 +253,7 @@ class AuditEntry(models.Model):
     )
     action = models.CharField(max_length=10)  # create, update, delete
     model = models.CharField(max_length=40)
-    object_id = models.CharField(max_length=40, db_index=True)
+    object_id = models.CharField(max_length=40)  # indexed with the model, below
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
 

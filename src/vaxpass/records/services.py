@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from vaxpass.places.models import Division, Facility
 from vaxpass.records.audit import acting_as
 from vaxpass.records.models import Dose, DoseSource, Person, Registration
 from vaxpass.records.scopes import can_record_at, people_in_scope
+from vaxpass.records.signals import doses_recorded
 
 
 @dataclass(frozen=True)
@@ -336,11 +337,18 @@ def check_request(actor: User, request: DoseRequest, *, today: date) -> CleanIde
     return check_item(request, today=today)
 
 
-@transaction.atomic
 def record_dose(actor: User, request: DoseRequest, *, today: date | None = None) -> DoseResult:
     """Record one dose. Errors refuse it; warnings refuse it unless overridden with a reason,
-    and an overridden warning stays on the dose as a flag."""
+    and an overridden warning stays on the dose as a flag. On PostgreSQL in two statements
+    (records.direct), elsewhere through the ORM."""
     today = today or timezone.localdate()
+    if connection.vendor == "postgresql":
+        return _record_dose_direct(actor, request, today)
+    return _record_dose_orm(actor, request, today)
+
+
+@transaction.atomic
+def _record_dose_orm(actor: User, request: DoseRequest, today: date) -> DoseResult:
     replay = _replay(actor, request)
     if replay is not None:
         return DoseResult(replay, created=False, warnings=[])
@@ -348,55 +356,8 @@ def record_dose(actor: User, request: DoseRequest, *, today: date | None = None)
     with acting_as(actor):
         person = _resolve_person(actor, request, clean)
         history = dose_history(person) if not getattr(person, "_just_created", False) else []
-        number = request.dose_number or rules.suggest_dose_number(history, request.given_on)
-        facts = rules.DoseFacts(
-            product=request.product,
-            given_on=request.given_on,
-            dose_number=number,
-            facility=request.facility.code,
-        )
-        issues = rules.check_dose(facts, history, today=today)
-        errors = [_issue_problem(i) for i in rules.blocking(issues)]
-        warnings = [_issue_problem(i) for i in rules.warnings(issues)]
-        if errors:
-            raise RecordError(errors)
-        if warnings and not request.override_reason.strip():
-            raise RecordError(
-                warnings
-                + [
-                    Problem(
-                        "override_reason",
-                        "reason_required",
-                        _("Give a reason to record this dose despite the warnings."),
-                        "error",
-                    )
-                ]
-            )
-        identity = request.identity
-        dose = Dose(
-            person=person,
-            captured_citizen_id=(
-                identity.citizen_id if identity else person.citizen_id or person.old_id_number
-            ).strip()[:20],
-            captured_name=(identity.full_name if identity else person.full_name).strip()[:120],
-            captured_birth_date=(identity.birth_date if identity else person.birth_date).strip()[
-                :10
-            ],
-            captured_sex=(clean.sex if clean else person.sex),
-            captured_phone=(identity.phone if identity else person.phone).strip()[:15],
-            captured_address=(identity.address if identity else person.address).strip()[:250],
-            captured_ward=identity.ward if identity else person.ward,
-            product=request.product,
-            lot=request.lot.strip(),
-            given_on=request.given_on,
-            dose_number=number,
-            facility=request.facility,
-            entered_by=actor,
-            source=request.source,
-            flags=[w.code for w in warnings],
-            override_reason=request.override_reason.strip() if warnings else "",
-            idempotency_key=request.idempotency_key or None,
-        )
+        number, warnings = _check_series(request, history, today)
+        dose = _new_dose(actor, request, person, clean, number, warnings)
         try:
             with transaction.atomic():
                 dose.save()
@@ -407,3 +368,111 @@ def record_dose(actor: User, request: DoseRequest, *, today: date | None = None)
                 raise
             return DoseResult(replay, created=False, warnings=[])
     return DoseResult(dose, created=True, warnings=warnings)
+
+
+def _record_dose_direct(actor: User, request: DoseRequest, today: date) -> DoseResult:
+    from vaxpass.records import direct
+
+    id_number = ""
+    if request.person is None and request.identity and request.identity.citizen_id.strip():
+        try:  # the same normalisation as clean_identity's; an error is reported by it
+            normalized = normalize_citizen_id(request.identity.citizen_id)
+        except IdentityError:
+            normalized = None
+        id_number = normalized.value if normalized else ""
+    found = direct.look_up(
+        actor.pk,
+        request.idempotency_key or None,
+        person_id=request.person.pk if request.person else None,
+        id_number=id_number,
+    )
+    if found.replay and (replay := _replay(actor, request)) is not None:
+        return DoseResult(replay, created=False, warnings=[])
+    clean = check_request(actor, request, today=today)
+    person, new_person = request.person or found.person, None
+    if person is None:
+        assert request.identity is not None and clean is not None
+        person = new_person = Person.from_identity(clean, address=request.identity.address)
+        person.place_in(request.identity.ward)
+    number, warnings = _check_series(request, found.history, today)
+    dose = _new_dose(actor, request, person, clean, number, warnings)
+    dose.dedup_key = dose.compute_dedup_key()
+    try:
+        if connection.in_atomic_block:  # a failed statement must not end the caller's
+            with transaction.atomic():
+                direct.insert(dose, new_person)
+        else:
+            direct.insert(dose, new_person)
+    except IntegrityError:
+        replay = _replay(actor, request)  # a concurrent retry with the same key won
+        if replay is None:
+            raise
+        return DoseResult(replay, created=False, warnings=[])
+    doses_recorded.send(sender=Dose, dose_ids=[dose.pk])  # no post_save was sent
+    return DoseResult(dose, created=True, warnings=warnings)
+
+
+def _check_series(
+    request: DoseRequest, history: list[rules.DoseFacts], today: date
+) -> tuple[int, list[Problem]]:
+    """The dose number and the warnings; RecordError for errors, and for warnings given
+    no reason."""
+    number = request.dose_number or rules.suggest_dose_number(history, request.given_on)
+    facts = rules.DoseFacts(
+        product=request.product,
+        given_on=request.given_on,
+        dose_number=number,
+        facility=request.facility.code,
+    )
+    issues = rules.check_dose(facts, history, today=today)
+    errors = [_issue_problem(i) for i in rules.blocking(issues)]
+    warnings = [_issue_problem(i) for i in rules.warnings(issues)]
+    if errors:
+        raise RecordError(errors)
+    if warnings and not request.override_reason.strip():
+        raise RecordError(
+            warnings
+            + [
+                Problem(
+                    "override_reason",
+                    "reason_required",
+                    _("Give a reason to record this dose despite the warnings."),
+                    "error",
+                )
+            ]
+        )
+    return number, warnings
+
+
+def _new_dose(
+    actor: User,
+    request: DoseRequest,
+    person: Person,
+    clean: CleanIdentity | None,
+    number: int,
+    warnings: list[Problem],
+) -> Dose:
+    """The dose to store: the identity as captured (as typed, or the known person's)."""
+    identity = request.identity
+    return Dose(
+        person=person,
+        captured_citizen_id=(
+            identity.citizen_id if identity else person.citizen_id or person.old_id_number
+        ).strip()[:20],
+        captured_name=(identity.full_name if identity else person.full_name).strip()[:120],
+        captured_birth_date=(identity.birth_date if identity else person.birth_date).strip()[:10],
+        captured_sex=(clean.sex if clean else person.sex),
+        captured_phone=(identity.phone if identity else person.phone).strip()[:15],
+        captured_address=(identity.address if identity else person.address).strip()[:250],
+        captured_ward=identity.ward if identity else person.ward,
+        product=request.product,
+        lot=request.lot.strip(),
+        given_on=request.given_on,
+        dose_number=number,
+        facility=request.facility,
+        entered_by=actor,
+        source=request.source,
+        flags=[w.code for w in warnings],
+        override_reason=request.override_reason.strip() if warnings else "",
+        idempotency_key=request.idempotency_key or None,
+    )
