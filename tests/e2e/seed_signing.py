@@ -36,12 +36,16 @@ for n in range(PEOPLE):
     )
     first = record_dose(
         nurse,
-        DoseRequest(facility=facility, product="EU/1/21/1529", given_on=date(2021, 7, 1), identity=identity),
+        DoseRequest(
+            facility=facility, product="EU/1/21/1529", given_on=date(2021, 7, 1), identity=identity
+        ),
     ).dose
     person = Person.objects.get(pk=first.person_id)
     record_dose(
         nurse,
-        DoseRequest(facility=facility, product="EU/1/21/1529", given_on=date(2021, 9, 1), person=person),
+        DoseRequest(
+            facility=facility, product="EU/1/21/1529", given_on=date(2021, 9, 1), person=person
+        ),
     )
     person.registry_id = citizen_id
     person.save()
