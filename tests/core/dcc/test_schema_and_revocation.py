@@ -65,6 +65,16 @@ def test_revocation_hashes_follow_the_eu_definitions():
     assert set(hashes.by_type()) == {"UCI", "COUNTRYCODEUCI", "SIGNATURE"}
 
 
+@pytest.mark.parametrize("length", [0, 1, 52, 53, 55, 56, 64, 119, 120, 300])
+def test_revocation_hashes_at_every_length(length):
+    # Short inputs are hashed by Python's own SHA-256, longer ones by OpenSSL's.
+    uvci, signature = "U" * length, bytes(range(256)) * 3
+    hashes = revocation_hashes(uvci, "VN", signature[: 2 * length], "ES256")
+    assert hashes.uci == hashlib.sha256(uvci.encode()).digest()[:16]
+    assert hashes.country_code_uci == hashlib.sha256(b"VN" + uvci.encode()).digest()[:16]
+    assert hashes.signature == hashlib.sha256(signature[:length]).digest()[:16]
+
+
 def test_revocation_set():
     hashes = revocation_hashes("URN:UVCI:01:VN:ABC#X", "VN", bytes(64), "ES256")
     revoked = RevocationSet()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import zlib
 from datetime import UTC, date, datetime, timedelta
 
@@ -28,6 +29,8 @@ from vaxpass.core.dcc import (
     sign_dcc,
     verify_certificate,
 )
+from vaxpass.core.dcc import cose as cose_module
+from vaxpass.core.dcc import verify as verify_module
 from vaxpass.core.dcc.base45 import b45decode, b45encode
 from vaxpass.core.dcc.cose import sign1
 from vaxpass.core.dcc.encode import compress, hc1_of_cose
@@ -365,6 +368,71 @@ def test_verify_many_gives_what_verify_gives(signer, cert):
     single = [verifier.verify(item, at=LATER) for item in items]
     assert [r.to_json() for r in many] == [r.to_json() for r in single]
     assert [r.status for r in many[:3]] == [Status.REVOKED, Status.VALID, Status.NOT_VALID]
+
+
+def _common_path_inputs(signer, rsa_signer, cert, revoked, test_only) -> list[str | bytes]:
+    """Certificates that pass or fail each check, in each layout, and mutations at each
+    stage (deterministic, so that a failure can be run again)."""
+    tagged = {**cert.dcc, "v": [{**cert.dcc["v"][0], "dt": datetime(2021, 8, 1, tzinfo=UTC)}]}
+    float_times = {1: "VN", 6: NOW.timestamp() + 0.5, 4: LATER.timestamp(), -260: {1: cert.dcc}}
+    bare = cbor2.dumps(cbor2.loads(cert.cose).value)  # COSE_Sign1 without tag 18
+    times = {"issuer_country": "VN", "issued_at": NOW, "expires_at": LATER}
+    items: list[str | bytes] = [
+        cert.hc1,
+        f" {cert.hc1}\n",
+        revoked.hc1,
+        encode_vaccination_certificate(PERSON, DOSES, rsa_signer, issued_at=NOW).hc1,
+        sign_dcc(tagged, signer, **times)[0],
+        sign_dcc({**cert.dcc, "dob": "85"}, signer, **times)[0],
+        sign_dcc(cert.dcc, test_only, **times)[0],
+        hc1_of_cose(sign1(cbor2.dumps(float_times), signer)[0]),
+        hc1_of_cose(bare),
+        cert.cose,
+        cert.hc1.encode(),
+        "HC1:",
+        "",
+    ]
+    rng = random.Random(20211)
+    zlib_bytes = b45decode(cert.hc1[4:])
+    for _ in range(120):
+        cose = bytearray(cert.cose)
+        cose[rng.randrange(len(cose))] = rng.randrange(256)
+        items.append(hc1_of_cose(bytes(cose)))
+        compressed = bytearray(zlib_bytes)
+        compressed[rng.randrange(len(compressed))] = rng.randrange(256)
+        items.append("HC1:" + b45encode(bytes(compressed)))
+        text = list(cert.hc1)
+        text[rng.randrange(len(text))] = rng.choice("0123456789ABCDEFXYZ $%*+-./:a")
+        items.append("".join(text))
+    return items
+
+
+def test_common_paths_give_what_the_steps_give(signer, rsa_signer, cert, monkeypatch):
+    # The verifier's common paths (decoding HC1 text at once and COSE by hand, checking
+    # the content at once, both in stages over a batch) against the steps alone.
+    revoked = encode_vaccination_certificate(PERSON, DOSES, signer, issued_at=NOW)
+    test_only = TestSigner(usages=(EKU_TEST,))
+    items = _common_path_inputs(signer, rsa_signer, cert, revoked, test_only)
+    trust = signer.trust_list() | rsa_signer.trust_list() | test_only.trust_list()
+    verifiers = [
+        Verifier(trust, RevocationSet({signer.kid: {revoked.revocation_hashes().uci}})),
+        Verifier(trust),
+        Verifier.for_signer(signer.certificate, RevocationSet()),
+    ]
+    moments = [NOW - timedelta(seconds=1), LATER, cert.expires_at + timedelta(seconds=1)]
+    common = [[v.verify_many(items, at=at) for at in moments] for v in verifiers]
+    one_by_one = [[[v.verify(item, at=at) for item in items] for at in moments] for v in verifiers]
+    assert sum(r.valid for r in common[0][1]) >= 5  # passing results are compared too
+
+    monkeypatch.setattr(verify_module, "_decoded_texts", lambda items: [None] * len(items))
+    monkeypatch.setattr(
+        Verifier, "_contents_common", lambda self, results, signers, now: [False] * len(results)
+    )
+    monkeypatch.setattr(cose_module, "_decode_common", lambda data: None)
+    steps = [[v.verify_many(items, at=at) for at in moments] for v in verifiers]
+    # Results compare field by field (the checks, reasons, decoded parts, signer, hashes).
+    assert common == steps
+    assert one_by_one == steps
 
 
 @settings(
