@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from vaxpass.core.i18n import gettext_noop as _
 from vaxpass.core.identity import (
@@ -428,6 +429,14 @@ _UNCACHED = frozenset({"address", "lot"})  # mostly distinct, and nothing to par
 _EMPTY_ROW = (CellIssue("", "empty_row", _("The row is empty.")),)
 
 
+# A parsed cell: (text, value, issues, whether one is an error); the value's type is the
+# column's (str, (citizen ID, old ID), date, int | None).
+_Cell = tuple[str, Any, tuple[CellIssue, ...], bool]
+# A person's identity cells parsed together: the five cells, their issues, whether any has
+# text, whether any has an error, the identity key (None after an error).
+_PersonCells = tuple[tuple[_Cell, ...], tuple[CellIssue, ...], bool, bool, str | None]
+
+
 class RowParser:
     """Checks and repairs rows like `parse_dose_row`, with caches: each distinct cell value
     is parsed once per file (until a cache holds `cache_size` values, when it starts
@@ -437,10 +446,10 @@ class RowParser:
     def __init__(self, *, today: date, cache_size: int = 200_000) -> None:
         self.today = today
         self.cache_size = cache_size
-        self._caches: list[dict[object, tuple]] = [{} for _ in DOSE_COLUMNS]
+        self._caches: list[dict[object, _Cell]] = [{} for _ in DOSE_COLUMNS]
         self._parsers = list(_CELL_PARSERS.values())
         self._cached = [c.key not in _UNCACHED for c in DOSE_COLUMNS]
-        self._people: dict[tuple, tuple] = {}
+        self._people: dict[tuple[object, ...], _PersonCells] = {}
         self._name_keys: dict[str, str] = {}
 
     def parse(
@@ -449,7 +458,7 @@ class RowParser:
         """A row keyed by column key, as `parse_dose_row` takes it."""
         return self.parse_values(line, [cells.get(c.key) for c in DOSE_COLUMNS])
 
-    def _cell(self, index: int, raw: object) -> tuple[str, object, tuple[CellIssue, ...], bool]:
+    def _cell(self, index: int, raw: object) -> _Cell:
         """(text, value, issues, whether one is an error) of a cell of a column."""
         # Keyed by the raw cell when it is text; other types by their text, because equal
         # numbers and booleans hash alike (1 == 1.0 == True) but read differently.
@@ -466,7 +475,7 @@ class RowParser:
                 cache[key] = hit
         return hit
 
-    def _person(self, raw: Sequence[object]) -> tuple:
+    def _person(self, raw: Sequence[object]) -> _PersonCells:
         """The identity cells (the first five) parsed together: their cells, issues,
         whether any has text or an error, and the identity key (None after an error)."""
         key = (raw[0], raw[1], raw[2], raw[3], raw[4])
@@ -477,7 +486,7 @@ class RowParser:
         if hit is None:
             cells = tuple(self._cell(i, key[i]) for i in range(5))
             error = any(cell[3] for cell in cells)
-            identity = None
+            identity: str | None = None
             if not (cells[0][3] or (not any(cells[0][1]) and (cells[1][3] or cells[2][3]))):
                 citizen_id, old_id = cells[0][1]
                 identity = citizen_id or old_id or f"{self.name_key(cells[1][1])}|{cells[2][1]}"
