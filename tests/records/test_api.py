@@ -158,6 +158,10 @@ def test_batch_create_with_partial_rejection_and_idempotency(api_a):
     assert body["results"][2]["errors"][0]["field"] == "product"
     again = post(api_a, "/api/v1/doses/batch", {"items": items[:2]}).json()
     assert (again["existing"], again["created"]) == (2, 0)
+    # Each dose shown as GET /doses/{id} shows it, on creation and when found again.
+    for result in (body["results"][0], again["results"][0]):
+        shown = api_a.get(f"/api/v1/doses/{result['dose']['id']}").json()
+        assert result["dose"] == shown
     assert Dose.objects.count() == 2
     assert AuditEntry.objects.filter(model="records.Dose").count() == 2
 
