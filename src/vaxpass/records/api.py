@@ -66,29 +66,8 @@ class ErrorOut(Schema):
     errors: list[ProblemOut]
 
 
-class DoseOut(Schema):
-    id: int
-    person_id: int
-    facility_code: str = Field(..., alias="facility.code")
-    product: str
-    lot: str
-    given_on: date
-    dose_number: int
-    status: str
-    source: str
-    flags: list[str]
-    captured_citizen_id: str
-    captured_name: str
-    captured_birth_date: str
-    registry_id: str
-
-
-class BatchIn(BaseModel):
-    items: list[DoseIn] = Field(..., max_length=MAX_BATCH)
-
-
 class BatchDoseOut(BaseModel):
-    """A dose as DoseOut shows it, built from a dict (see `_dose_fields`)."""
+    """A dose as the API shows it, built from a dict (see `_dose_fields`)."""
 
     id: int
     person_id: int
@@ -104,6 +83,16 @@ class BatchDoseOut(BaseModel):
     captured_name: str
     captured_birth_date: str
     registry_id: str
+
+
+class DoseOut(Schema, BatchDoseOut):
+    """The same fields, read from a Dose."""
+
+    facility_code: str = Field(..., alias="facility.code")
+
+
+class BatchIn(BaseModel):
+    items: list[DoseIn] = Field(..., max_length=MAX_BATCH)
 
 
 class ProblemItemOut(BaseModel):

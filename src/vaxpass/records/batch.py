@@ -19,9 +19,10 @@ from vaxpass.records.services import (
     DoseRequest,
     Problem,
     RecordError,
-    _issue_problem,
     check_item,
     check_scope,
+    check_series,
+    new_dose,
 )
 
 
@@ -88,43 +89,12 @@ def record_doses(
             request = requests[index]
             person = people[index]
             history = histories[person.pk]
-            number = request.dose_number or rules.suggest_dose_number(history, request.given_on)
-            facts = rules.DoseFacts(
-                request.product, request.given_on, number, request.facility.code
-            )
-            issues = rules.check_dose(facts, history, today=today)
-            errors = [_issue_problem(i) for i in rules.blocking(issues)]
-            warnings = [_issue_problem(i) for i in rules.warnings(issues)]
-            if warnings and not request.override_reason.strip():
-                errors += warnings
-            if errors:
-                results[index] = BatchItemResult(index, "rejected", problems=errors)
+            try:  # the rules of a single creation, against the history so far
+                number, warnings = check_series(request, history, today)
+            except RecordError as error:
+                results[index] = BatchItemResult(index, "rejected", problems=error.problems)
                 continue
-            identity = request.identity
-            dose = Dose(
-                person=person,
-                captured_citizen_id=(
-                    identity.citizen_id if identity else person.citizen_id
-                ).strip()[:20],
-                captured_name=(identity.full_name if identity else person.full_name).strip()[:120],
-                captured_birth_date=(
-                    identity.birth_date if identity else person.birth_date
-                ).strip()[:10],
-                captured_sex=clean.sex if clean else person.sex,
-                captured_phone=(identity.phone if identity else person.phone).strip()[:15],
-                captured_address=(identity.address if identity else person.address).strip()[:250],
-                captured_ward=identity.ward if identity else person.ward,
-                product=request.product,
-                lot=request.lot.strip(),
-                given_on=request.given_on,
-                dose_number=number,
-                facility=request.facility,
-                entered_by=actor,
-                source=request.source,
-                flags=[w.code for w in warnings],
-                override_reason=request.override_reason.strip() if warnings else "",
-                idempotency_key=request.idempotency_key or None,
-            )
+            dose = new_dose(actor, request, person, clean, number, warnings)
             dose.dedup_key = dose.compute_dedup_key()
             history.append(
                 rules.DoseFacts(request.product, request.given_on, number, request.facility.code)

@@ -356,8 +356,8 @@ def _record_dose_orm(actor: User, request: DoseRequest, today: date) -> DoseResu
     with acting_as(actor):
         person = _resolve_person(actor, request, clean)
         history = dose_history(person) if not getattr(person, "_just_created", False) else []
-        number, warnings = _check_series(request, history, today)
-        dose = _new_dose(actor, request, person, clean, number, warnings)
+        number, warnings = check_series(request, history, today)
+        dose = new_dose(actor, request, person, clean, number, warnings)
         try:
             with transaction.atomic():
                 dose.save()
@@ -394,8 +394,8 @@ def _record_dose_direct(actor: User, request: DoseRequest, today: date) -> DoseR
         assert request.identity is not None and clean is not None
         person = new_person = Person.from_identity(clean, address=request.identity.address)
         person.place_in(request.identity.ward)
-    number, warnings = _check_series(request, found.history, today)
-    dose = _new_dose(actor, request, person, clean, number, warnings)
+    number, warnings = check_series(request, found.history, today)
+    dose = new_dose(actor, request, person, clean, number, warnings)
     dose.dedup_key = dose.compute_dedup_key()
     try:
         if connection.in_atomic_block:  # a failed statement must not end the caller's
@@ -412,7 +412,7 @@ def _record_dose_direct(actor: User, request: DoseRequest, today: date) -> DoseR
     return DoseResult(dose, created=True, warnings=warnings)
 
 
-def _check_series(
+def check_series(
     request: DoseRequest, history: list[rules.DoseFacts], today: date
 ) -> tuple[int, list[Problem]]:
     """The dose number and the warnings; RecordError for errors, and for warnings given
@@ -444,7 +444,7 @@ def _check_series(
     return number, warnings
 
 
-def _new_dose(
+def new_dose(
     actor: User,
     request: DoseRequest,
     person: Person,
