@@ -189,7 +189,7 @@ class PartChecker:
         selects, params = [], []
         for condition in (
             [_any("citizen_id", ids)] if ids else [],
-            [("old_id_number <> ''", []), _any("old_id_number", olds)] if olds else [],
+            [("NOT (old_id_number = '')", []), _any("old_id_number", olds)] if olds else [],
             [_any("search_name", names), _any("birth_date", births)] if names else [],
         ):
             if condition:

@@ -40,10 +40,12 @@ def _fresh_rows(table: str) -> str:
 
 def _person_of(alias: str) -> str:
     """The stored person of a staged row: the oldest with its old ID card number (CMND
-    rows, whatever else that person has), else the oldest with its identity key."""
+    rows, whatever else that person has), else the oldest with its identity key. The
+    condition is written as the partial index's (``person_old_id``): SQLite uses such an
+    index only for the very same expression, and scans the table for ``<> ''``."""
     return f"""CASE WHEN {alias}.old_id_number <> ''
         THEN (SELECT min(p.id) FROM records_person p
-              WHERE p.old_id_number <> '' AND p.old_id_number = {alias}.old_id_number)
+              WHERE NOT (p.old_id_number = '') AND p.old_id_number = {alias}.old_id_number)
         ELSE (SELECT min(p.id) FROM records_person p
               WHERE p.identity_key = {alias}.identity_key)
         END"""

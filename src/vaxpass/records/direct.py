@@ -52,7 +52,7 @@ def look_up(
     elif id_number:
         match = (
             "SELECT min(id) AS id FROM records_person"
-            " WHERE old_id_number <> '' AND old_id_number = %(id_number)s"
+            " WHERE NOT (old_id_number = '') AND old_id_number = %(id_number)s"
         )
     else:
         match = None
