@@ -33,7 +33,7 @@ from vaxpass.cleaning.models import (
 )
 from vaxpass.cleaning.reasons import AppReason
 from vaxpass.cleaning.routing import CurrentWards
-from vaxpass.cleaning.services import WriteResult, record_engine_decisions, registered
+from vaxpass.cleaning.services import WriteResult, record_engine_decisions
 from vaxpass.core.matching import (
     NATIONAL,
     CapturedIdentity,
@@ -47,7 +47,7 @@ from vaxpass.core.matching import (
 from vaxpass.core.matching.forms import date_forms
 from vaxpass.core.matching.merges import LinkedDose, merge_proposals
 from vaxpass.core.matching.stage1 import lookup_id
-from vaxpass.linkage.incremental import IncrementalCleaner
+from vaxpass.linkage.incremental import IncrementalCleaner, registered
 from vaxpass.linkage.model import Model, ModelStore
 from vaxpass.records.models import Dose, DoseStatus
 from vaxpass.records.registry import get_registry

@@ -47,7 +47,6 @@ from vaxpass.core.matching import (
     CapturedIdentity,
     Decision,
     DoseDecision,
-    RegisteredIdentity,
     corrections_for,
     decide_by_id,
 )
@@ -55,6 +54,7 @@ from vaxpass.core.matching import (
     Outcome as Stage1Outcome,
 )
 from vaxpass.core.matching.forms import date_forms, id_forms, name_forms
+from vaxpass.linkage.incremental import registered
 from vaxpass.places.models import Division
 from vaxpass.records.bulk import insert_rows
 from vaxpass.records.models import Dose, DoseStatus
@@ -75,19 +75,6 @@ class ReviewError(Exception):
 def registry_lookup() -> RegistryLookup:
     """Registry people by 12-digit or 9-digit ID, from the configured adapter."""
     return get_registry().get_many
-
-
-def registered(person: RegistryPerson) -> RegisteredIdentity:
-    return RegisteredIdentity(
-        citizen_id=person.citizen_id,
-        old_id=person.old_id_number,
-        full_name=person.full_name,
-        birth_date=person.birth_date,
-        sex=person.sex,
-        phone=person.phone,
-        ward_code=person.ward_code,
-        household_id=person.household_id,
-    )
 
 
 def registry_snapshot(person: RegistryPerson | None) -> dict[str, str]:
