@@ -131,13 +131,25 @@ def connect() -> None:
         post_delete.connect(_after_delete, sender=model, dispatch_uid=uid + "-del")
 
 
-def bulk_audit_sql(model: type[Model], source: str) -> str:
-    """An INSERT ... SELECT writing the creation entries of rows of `model` written in bulk
+def _json_datetime_sql(column: str) -> str:
+    """PostgreSQL: a stored time as DjangoJSONEncoder writes it (UTC, milliseconds cut,
+    none when the time has no fraction of a second, ``Z``)."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN"
+        f" CAST(extract(microseconds FROM {column}) AS bigint) %% 1000000 = 0 THEN ''"
+        f" ELSE to_char({utc}, '.MS') END || 'Z'"
+    )
+
+
+def bulk_audit_sql(model: type[Model], source: str, action: str = "create") -> str:
+    """An INSERT ... SELECT writing the audit entries of rows of `model` written in bulk
     (`source`: a FROM clause giving them as `n`, such as "records_dose n WHERE ..." or the
     name of a CTE that returned them), with the same `after` that `snapshot` gives, built
-    by the database. Parameters: `%(now)s` and `%(now_json)s` (the insert's time, as stored
+    by the database. Parameters: `%(now)s` and `%(now_json)s` (the write's time, as stored
     and as DjangoJSONEncoder writes it, for the auto_now fields and the entry) and
-    `%(actor)s`."""
+    `%(actor)s`. ``action="update"`` (PostgreSQL only): rows updated in bulk, their
+    creation times read from the rows."""
     from django.db import connection, models
 
     from vaxpass.records.models import AuditEntry
@@ -149,7 +161,11 @@ def bulk_audit_sql(model: type[Model], source: str) -> str:
         if field.generated:
             continue
         column = f"n.{quote(field.column)}"
-        if isinstance(field, models.DateTimeField):
+        if isinstance(field, models.DateTimeField) and action == "update" and not field.auto_now:
+            if not postgresql:
+                raise TypeError(f"{field}: stored times as JSON are written for PostgreSQL only")
+            value = _json_datetime_sql(column)
+        elif isinstance(field, models.DateTimeField):
             if not (field.auto_now or field.auto_now_add):
                 raise TypeError(f"{field}: only auto_now times are known to a bulk insert")
             value = "CAST(%(now_json)s AS TEXT)"
@@ -172,6 +188,6 @@ def bulk_audit_sql(model: type[Model], source: str) -> str:
     return (
         f"INSERT INTO {quote(AuditEntry._meta.db_table)}"
         " (at, actor_id, action, model, object_id, before, after)"
-        f" SELECT %(now)s, %(actor)s, 'create', '{model._meta.label}', {object_id}, NULL,"
+        f" SELECT %(now)s, %(actor)s, '{action}', '{model._meta.label}', {object_id}, NULL,"
         f" {after} FROM {source}"
     )

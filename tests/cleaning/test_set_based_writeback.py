@@ -1,0 +1,187 @@
+"""The set-based write-back (cleaning.setwrite, PostgreSQL) leaves the database as the
+model path (services.record_engine_decisions) does: the same decisions, corrections,
+People, doses and audit entries, for every kind of link and for the cases it hands back.
+
+Each path runs on the same recorded doses inside a savepoint, its result is read, and the
+savepoint is rolled back before the other path runs."""
+
+import pytest
+from django.db import connection, transaction
+
+from vaxpass.cleaning import setwrite
+from vaxpass.cleaning.models import CleaningDecision, Correction, Method
+from vaxpass.cleaning.services import record_engine_decisions, registry_lookup
+from vaxpass.core.matching import Decision, DoseDecision
+from vaxpass.core.matching.decisions import Correction as Align
+from vaxpass.records.models import AuditEntry, Dose, DoseStatus, Person
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the set-based path is PostgreSQL's"
+    ),
+]
+
+
+class Rollback(Exception):
+    pass
+
+
+def _decision(dose, kind, citizen_id="", stage=1, reasons=("id_match",), corrections=()):
+    return DoseDecision(
+        dose_id=str(dose.pk), decision=kind, citizen_id=citizen_id or None,
+        probability=None if stage == 1 else 0.999, reasons=tuple(reasons), stage=stage,
+        corrections=tuple(corrections), policy_version="national-test",
+        model_version="" if stage == 1 else "m1",
+    )  # fmt: skip
+
+
+def _state(doses, people_before: set[int], audit_after: int):
+    """What a write-back left, with the ids of People it made replaced by their registry
+    person (they differ between the two runs)."""
+
+    def who(pk):
+        if pk in people_before:
+            return pk
+        return "new:" + Person.objects.get(pk=pk).registry_id
+
+    people = {}
+    for p in Person.objects.all():
+        key = who(p.pk)
+        people[key] = (p.citizen_id, p.old_id_number, p.full_name, p.search_name,
+                       p.birth_date, p.sex, p.phone, p.registry_id, p.ward_id,
+                       p.current_ward_id, p.current_province_id)  # fmt: skip
+    dose_rows = {}
+    for d in Dose.objects.filter(pk__in=[d.pk for d in doses]):
+        decision = CleaningDecision.objects.filter(dose=d, current=True).first()
+        correction = Correction.objects.filter(dose=d).first()
+        dose_rows[d.pk] = (
+            d.status, d.registry_id, who(d.person_id),
+            decision and (decision.decision, decision.stage, decision.citizen_id,
+                          decision.candidate_id, decision.probability, decision.reasons,
+                          decision.candidates, decision.corrections, decision.merge_with,
+                          decision.policy_version, decision.model_version, decision.method,
+                          decision.run_id, decision.note),
+            correction and (correction.citizen_id, who(correction.person_before_id),
+                            who(correction.person_id), correction.person_created,
+                            correction.registry_id_before, correction.status_before,
+                            correction.person_registry_id_before, correction.changes,
+                            correction.method, correction.applied_by_id, correction.why,
+                            correction.decision.dose_id),
+        )  # fmt: skip
+    audits = []
+    for entry in AuditEntry.objects.filter(pk__gt=audit_after):
+        after = dict(entry.after)
+        after.pop("updated_at", None)  # the time of the write
+        if entry.model == "records.Person":
+            after.pop("created_at") if entry.action == "create" else None
+            after["id"] = who(after["id"])
+        else:
+            after["person"] = who(after["person"])
+        audits.append((entry.action, entry.model, entry.actor_id, repr(sorted(after.items()))))
+    return people, dose_rows, sorted(audits, key=repr)
+
+
+def _both_ways(doses, decisions, django_capture_on_commit_callbacks):
+    people_before = set(Person.objects.values_list("pk", flat=True))
+    audit_after = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    outcomes = []
+    for write in (record_engine_decisions, setwrite.write_engine_decisions):
+        try:
+            with transaction.atomic():
+                with django_capture_on_commit_callbacks() as callbacks:
+                    result = write(
+                        decisions, run=None, method=Method.BATCH, lookup=registry_lookup()
+                    )
+                outcomes.append((result, len(callbacks), _state(doses, people_before, audit_after)))
+                raise Rollback
+        except Rollback:
+            pass
+    (model_result, model_calls, model_state), (sql_result, sql_calls, sql_state) = outcomes
+    return model_result, sql_result, model_state, sql_state, (model_calls, sql_calls)
+
+
+def test_every_kind_of_link_writes_what_the_model_path_writes(
+    town, record, personas, django_capture_on_commit_callbacks
+):
+    far = record(name=town.far.full_name, birth="08/07/1980", citizen_id=town.far.citizen_id,
+                 sex="M")  # fmt: skip
+    far_again = record(name="PHAM VAN BINH", birth="1980", citizen_id=town.far.citizen_id,
+                       sex="M")  # fmt: skip
+    mother = record(name="NGUYEN THI HOA", birth="04/05/1962", citizen_id=town.mother.citizen_id,
+                    sex="F")  # fmt: skip
+    # The son typed with his mother's ID: recording put it on her Person.
+    son = record(name=town.son.full_name, birth="20/11/1990", citizen_id=town.mother.citizen_id,
+                 sex="M")  # fmt: skip
+    neighbour = record(name="Le Thi Lan", birth="03/02/1975", sex="F")  # no ID: its own Person
+    neighbour_again = record(name="Lê Thị Lan", birth="1975", sex="F")
+    nobody = record(name="Vũ Văn Không", birth="01/01/1950", sex="M")
+    doses = [far, far_again, mother, son, neighbour, neighbour_again, nobody]
+    decisions = [
+        _decision(far, Decision.VERIFIED, town.far.citizen_id),
+        _decision(far_again, Decision.CORRECTED, town.far.citizen_id,
+                  reasons=("name_unaccented", "birth_year_only"),
+                  corrections=[Align("full_name", "PHAM VAN BINH", town.far.full_name)]),
+        _decision(mother, Decision.CORRECTED, town.mother.citizen_id,
+                  reasons=("name_unaccented", "day_month_swapped"),
+                  corrections=[Align("full_name", "NGUYEN THI HOA", town.mother.full_name),
+                               Align("birth_date", "1962-05-04", town.mother.birth_date)]),
+        _decision(son, Decision.LINKED, town.son.citizen_id, stage=2,
+                  reasons=("id_other_person", "probable_match")),
+        _decision(neighbour, Decision.LINKED, town.neighbour.citizen_id, stage=2,
+                  reasons=("no_id", "probable_match")),
+        _decision(neighbour_again, Decision.LINKED, town.neighbour.citizen_id, stage=2,
+                  reasons=("no_id", "probable_match")),
+        _decision(nobody, Decision.NOT_FOUND, stage=2, reasons=("no_id", "no_candidate")),
+    ]  # fmt: skip
+    model, sql, model_state, sql_state, calls = _both_ways(
+        doses, decisions, django_capture_on_commit_callbacks
+    )
+    assert sql_state[1] == model_state[1]  # doses, decisions, corrections
+    assert sql_state[0] == model_state[0]  # People
+    assert sql_state[2] == model_state[2]  # audit entries
+    assert (
+        (sql.applied, sql.skipped, sql.verified) == (model.applied, model.skipped, 6) == (7, 0, 6)
+    )
+    assert sql.decisions == model.decisions and sql.reasons == model.reasons
+    assert calls == (1, 1)  # doses_verified, once the transaction commits
+    # The cases are what they say: a new Person for the son, the neighbour's own adopted.
+    rows = sql_state[1]
+    assert rows[son.pk][2] == "new:" + town.son.citizen_id
+    assert rows[neighbour.pk][2] == neighbour.person_id == rows[neighbour_again.pk][2]
+    assert rows[mother.pk][4][7] and rows[nobody.pk][0] == DoseStatus.RECORDED
+
+
+def test_a_person_already_linked_is_found_and_signed_people_go_the_model_way(
+    town, record, personas, django_capture_on_commit_callbacks
+):
+    first = record(name=town.far.full_name, birth="08/07/1980", citizen_id=town.far.citizen_id,
+                   sex="M")  # fmt: skip
+    setwrite.write_engine_decisions(
+        [_decision(first, Decision.VERIFIED, town.far.citizen_id)],
+        run=None, method=Method.BATCH, lookup=registry_lookup(),
+    )  # fmt: skip
+    # Another Person of the same registry person, typed without an ID.
+    later = record(name="Pham Van Binh", birth="08/07/1980", sex="M")
+    mother = record(name=town.mother.full_name, birth="05/04/1962",
+                    citizen_id=town.mother.citizen_id, sex="F")  # fmt: skip
+    mother_again = record(name="Nguyen Thi Hoa", birth="05/04/1962",
+                          citizen_id=town.mother.citizen_id, sex="F", given_on=first.given_on.replace(month=10))  # fmt: skip
+    Dose.objects.filter(pk=mother.pk).update(status=DoseStatus.SIGNED)  # signed meanwhile
+    doses = [later, mother_again]
+    decisions = [
+        _decision(later, Decision.LINKED, town.far.citizen_id, stage=2,
+                  reasons=("no_id", "probable_match")),
+        _decision(mother_again, Decision.CORRECTED, town.mother.citizen_id,
+                  reasons=("name_unaccented",),
+                  corrections=[Align("full_name", "Nguyen Thi Hoa", town.mother.full_name)]),
+        _decision(first, Decision.VERIFIED, town.far.citizen_id),  # decided already: skipped
+    ]  # fmt: skip
+    model, sql, model_state, sql_state, _calls = _both_ways(
+        doses, decisions, django_capture_on_commit_callbacks
+    )
+    assert sql_state == model_state
+    assert (
+        (sql.applied, sql.skipped, sql.verified) == (model.applied, model.skipped, 2) == (2, 1, 2)
+    )
+    assert sql_state[1][later.pk][2] == first.person_id  # the Person linked before
