@@ -27,6 +27,11 @@ class Rollback(Exception):
     pass
 
 
+@pytest.fixture(autouse=True)
+def _set_based_for_any_size(monkeypatch):
+    monkeypatch.setattr(setwrite, "SET_BASED_FROM", 1)
+
+
 def _decision(dose, kind, citizen_id="", stage=1, reasons=("id_match",), corrections=()):
     return DoseDecision(
         dose_id=str(dose.pk), decision=kind, citizen_id=citizen_id or None,
@@ -185,3 +190,33 @@ def test_a_person_already_linked_is_found_and_signed_people_go_the_model_way(
         (sql.applied, sql.skipped, sql.verified) == (model.applied, model.skipped, 2) == (2, 1, 2)
     )
     assert sql_state[1][later.pk][2] == first.person_id  # the Person linked before
+
+
+def test_an_incremental_run_takes_the_set_based_path(
+    town, record, verified_signals, django_capture_on_commit_callbacks, monkeypatch
+):
+    from vaxpass.cleaning.incremental import clean_pending
+
+    applied = []
+    apply = setwrite._apply
+
+    def spy(chunk, **kwargs):
+        applied.append(len(chunk.set_based))
+        return apply(chunk, **kwargs)
+
+    monkeypatch.setattr(setwrite, "_apply", spy)
+    far = record(name=town.far.full_name, birth="08/07/1980", citizen_id=town.far.citizen_id,
+                 sex="M")  # fmt: skip
+    mother = record(name="NGUYEN THI HOA", birth="05/04/1962", citizen_id=town.mother.citizen_id,
+                    sex="F")  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        claimed, written = clean_pending()
+    assert applied == [2]
+    assert claimed == 2 and written.decisions == {"verified": 1, "corrected": 1}
+    assert sorted(verified_signals) == sorted([far.pk, mother.pk])
+    for dose, registered in ((far, town.far), (mother, town.mother)):
+        dose.refresh_from_db()
+        assert (dose.status, dose.registry_id) == (DoseStatus.VERIFIED, registered.citizen_id)
+        assert dose.person.full_name == registered.full_name
+        assert CleaningDecision.objects.get(dose=dose, current=True).method == "incremental"
+    assert Correction.objects.get(dose=mother).changes[0]["after"] == town.mother.full_name

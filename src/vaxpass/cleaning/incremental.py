@@ -33,7 +33,8 @@ from vaxpass.cleaning.models import (
 )
 from vaxpass.cleaning.reasons import AppReason
 from vaxpass.cleaning.routing import CurrentWards
-from vaxpass.cleaning.services import WriteResult, record_engine_decisions
+from vaxpass.cleaning.services import WriteResult
+from vaxpass.cleaning.setwrite import write_engine_decisions
 from vaxpass.core.matching import (
     NATIONAL,
     CapturedIdentity,
@@ -209,7 +210,7 @@ def clean_pending(
             batch, registry=registry, model=model, policy=policy, today=today
         )
         result.add(
-            record_engine_decisions(
+            write_engine_decisions(
                 decisions,
                 run=run,
                 method=Method.INCREMENTAL,

@@ -38,6 +38,9 @@ from vaxpass.records.audit import bulk_audit_sql
 from vaxpass.records.models import Dose, DoseStatus, Person
 
 LINKS = (Outcome.VERIFIED, Outcome.CORRECTED, Outcome.LINKED)
+# Smaller chunks take the model path: for a few doses (a dose recorded live) the set-based
+# path's dozen statements cost more than the model objects they replace.
+SET_BASED_FROM = 50
 _STAGED = (
     "seq", "dose_id", "decision", "stage", "citizen_id", "probability", "reasons",
     "corrections", "policy_version", "model_version", "why", "r_old_id", "r_full_name",
@@ -78,7 +81,7 @@ def prepare(
     decisions: Sequence[DoseDecision], *, lookup: RegistryLookup, redecide: bool = False
 ) -> Prepared:
     """Everything about a chunk that needs no database of the app's."""
-    if not available() or redecide:
+    if not available() or redecide or len(decisions) < SET_BASED_FROM:
         return Prepared(decisions, rest=list(decisions))
     fast = [d for d in decisions if _set_based(d)]
     wanted = sorted({d.citizen_id for d in fast if d.decision.links and d.citizen_id})
@@ -95,21 +98,23 @@ def prepare(
 
 def write_prepared(
     chunk: Prepared, *, run, method: str, lookup: RegistryLookup, redecide: bool = False,
-    today=None,
+    searched=None, today=None,
 ) -> WriteResult:  # fmt: skip
     """Write a prepared chunk in one transaction: the set-based part, then through the
-    model path what is left and what the set-based part handed back."""
+    model path what is left and what the set-based part handed back. ``searched`` as for
+    ``record_engine_decisions`` (it only concerns reviews, which take the model path)."""
     if not chunk.set_based and not chunk.unknown:
         return record_engine_decisions(
-            chunk.rest, run=run, method=method, lookup=lookup, redecide=redecide, today=today
-        )
+            chunk.rest, run=run, method=method, lookup=lookup, redecide=redecide,
+            searched=searched, today=today,
+        )  # fmt: skip
     with transaction.atomic():
         result, handed_back = _apply(chunk, run=run, method=method)
         if chunk.rest or handed_back:
             result.add(
                 record_engine_decisions(
                     [*handed_back, *chunk.rest], run=run, method=method, lookup=lookup,
-                    today=today,
+                    searched=searched, today=today,
                 )
             )  # fmt: skip
     return result
@@ -122,13 +127,20 @@ def write_engine_decisions(
     method: str,
     lookup: RegistryLookup,
     redecide: bool = False,
+    searched=None,
     today=None,
 ) -> WriteResult:
     """As ``services.record_engine_decisions``, the automatic part in set-based SQL where
     the database allows it (one transaction for the whole chunk)."""
     chunk = prepare(decisions, lookup=lookup, redecide=redecide)
     return write_prepared(
-        chunk, run=run, method=method, lookup=lookup, redecide=redecide, today=today
+        chunk,
+        run=run,
+        method=method,
+        lookup=lookup,
+        redecide=redecide,
+        searched=searched,
+        today=today,
     )
 
 
