@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vaxpass.cleaning.linking import SIGNED_STATES, announce_verified
-from vaxpass.cleaning.models import CleaningDecision, Correction, Outcome
+from vaxpass.cleaning.models import LINK_OUTCOMES, CleaningDecision, Correction
 from vaxpass.cleaning.services import RegistryLookup, WriteResult, record_engine_decisions
 from vaxpass.core.identity import name_key
 from vaxpass.core.matching import Decision, DoseDecision
@@ -37,14 +37,17 @@ from vaxpass.places.models import Era, Level
 from vaxpass.records.audit import bulk_audit_sql
 from vaxpass.records.models import Dose, DoseStatus, Person
 
-LINKS = (Outcome.VERIFIED, Outcome.CORRECTED, Outcome.LINKED)
 # Smaller chunks take the model path: for a few doses (a dose recorded live) the set-based
 # path's dozen statements cost more than the model objects they replace.
 SET_BASED_FROM = 50
+# The staged decisions: column and type, in the order of `_staged_rows`' tuples.
 _STAGED = (
-    "seq", "dose_id", "decision", "stage", "citizen_id", "probability", "reasons",
-    "corrections", "policy_version", "model_version", "why", "r_old_id", "r_full_name",
-    "r_birth_date", "r_sex", "r_phone", "r_ward_code", "r_name_key",
+    ("seq", "integer"), ("dose_id", "bigint"), ("decision", "text"), ("stage", "smallint"),
+    ("citizen_id", "text"), ("probability", "double precision"), ("reasons", "jsonb"),
+    ("corrections", "jsonb"), ("policy_version", "text"), ("model_version", "text"),
+    ("why", "text"), ("r_old_id", "text"), ("r_full_name", "text"),
+    ("r_birth_date", "text"), ("r_sex", "text"), ("r_phone", "text"),
+    ("r_ward_code", "text"), ("r_name_key", "text"),
 )  # fmt: skip
 # Person field -> (the dose's captured column shown next to it, the registry's value).
 _ALIGNED = (
@@ -196,21 +199,16 @@ def _apply(chunk: Prepared, *, run, method: str) -> tuple[WriteResult, list[Dose
         "method": method,
         "recorded": DoseStatus.RECORDED,
         "verified": DoseStatus.VERIFIED,
-        "links": list(LINKS),
+        "links": list(LINK_OUTCOMES),
         "signed": list(SIGNED_STATES),
         "era": Era.CURRENT,
         "level": Level.WARD,
     }
     with connection.cursor() as cursor:
-        cursor.execute(
-            """CREATE TEMP TABLE cleaning_staged (
-                seq integer, dose_id bigint, decision text, stage smallint, citizen_id text,
-                probability double precision, reasons jsonb, corrections jsonb,
-                policy_version text, model_version text, why text, r_old_id text,
-                r_full_name text, r_birth_date text, r_sex text, r_phone text,
-                r_ward_code text, r_name_key text) ON COMMIT DROP"""
-        )
-        with cursor.cursor.copy(f"COPY cleaning_staged ({', '.join(_STAGED)}) FROM STDIN") as copy:
+        columns = ", ".join(f"{name} {kind}" for name, kind in _STAGED)
+        cursor.execute(f"CREATE TEMP TABLE cleaning_staged ({columns}) ON COMMIT DROP")
+        names = ", ".join(name for name, _kind in _STAGED)
+        with cursor.cursor.copy(f"COPY cleaning_staged ({names}) FROM STDIN") as copy:
             for row in chunk.rows:
                 copy.write_row(row)
         # A temporary table has no statistics: without them the planner may scan the doses.
