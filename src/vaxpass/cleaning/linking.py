@@ -34,7 +34,7 @@ from vaxpass.records.bulk import insert_rows
 from vaxpass.records.models import Dose, DoseStatus, Person
 from vaxpass.records.signals import doses_verified
 
-SIGNED_STATES = (DoseStatus.SIGNED, DoseStatus.CERTIFIED)
+SIGNED_STATES = (DoseStatus.SIGNED,)
 # Person field -> the dose's captured field shown next to it.
 CAPTURED_FIELD = {
     "citizen_id": "captured_citizen_id",

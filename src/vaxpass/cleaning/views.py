@@ -27,6 +27,7 @@ from vaxpass.cleaning.scopes import (
     sees_every_queue,
 )
 from vaxpass.places.models import Division
+from vaxpass.records import stages
 
 
 def _require_queue(user) -> None:
@@ -113,7 +114,7 @@ def item(request, pk: int):
         "cleaning/item.html",
         {
             "item": shown,
-            "dose": shown.dose,
+            "dose": stages.load_stage(shown.dose),
             "comparison": comparison(shown),
             "reasons": reasons_of(shown.decision),
             "open": shown.status == ItemStatus.OPEN and shown.dose.status == "recorded",
@@ -311,7 +312,7 @@ def doses(request):
     user = request.user
     _require_queue(user)
     query = request.GET.get("q", "")
-    found = list(services.find_cleaned_doses(user, query)[:50])
+    found = list(stages.with_stage(services.find_cleaned_doses(user, query))[:50])
     for dose in found:
         history = services.dose_history(dose)
         dose.decisions_made = history["decisions"]

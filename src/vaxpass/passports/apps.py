@@ -8,5 +8,8 @@ class PassportsConfig(AppConfig):
 
     def ready(self) -> None:
         from vaxpass.passports import invalidation
+        from vaxpass.passports.issuing import certified_doses
+        from vaxpass.records import stages
 
         invalidation.connect()
+        stages.register_certified(certified_doses)

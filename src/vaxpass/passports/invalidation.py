@@ -19,7 +19,7 @@ from django.utils import timezone
 from vaxpass.records.audit import record_bulk
 from vaxpass.records.models import Dose, DoseStatus, Person
 
-SIGNED_STATES = (DoseStatus.SIGNED, DoseStatus.CERTIFIED)
+SIGNED_STATES = (DoseStatus.SIGNED,)
 
 
 def recheck_doses(dose_ids: Iterable[int], *, reason: str = "dose data changed") -> int:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from vaxpass.core import doses as rules
@@ -23,10 +23,19 @@ from vaxpass.core.dcc.encode import IssuedCertificate, encode_vaccination_certif
 from vaxpass.core.pki import COUNTRY
 from vaxpass.passports import keys
 from vaxpass.passports.models import Certificate, CertificateStatus
-from vaxpass.records.audit import record_bulk
 from vaxpass.records.models import Dose, DoseStatus, Person
 
-READY = (DoseStatus.SIGNED, DoseStatus.CERTIFIED)
+
+def certified_doses() -> Q:
+    """The signed doses a valid passport holds: those signed before it read its person's
+    doses. (A signature made before that read but committed after it is taken for held
+    until its commit sets off the re-issue that holds it: `issue_when_ready`.)"""
+    held = Certificate.objects.filter(
+        person_id=OuterRef("person_id"),
+        status=CertificateStatus.VALID,
+        doses_read_at__gte=OuterRef("facility_signature__signed_at"),
+    )
+    return Q(status=DoseStatus.SIGNED) & Exists(held)
 
 
 def certificate_doses(doses: list[Dose]) -> list[dcc.Dose]:
@@ -70,7 +79,7 @@ def ready_doses(person: Person) -> list[Dose] | None:
     doses = list(
         person.doses.select_related("facility", "facility_signature").order_by("given_on", "pk")
     )
-    if not doses or any(d.status not in READY for d in doses):
+    if not doses or any(d.status != DoseStatus.SIGNED for d in doses):
         return None
     return doses
 
@@ -86,8 +95,7 @@ def issue_when_ready(person_ids: Iterable[int], *, at: datetime | None = None) -
         digest = content_digest(person, doses)
         current = person.certificates.filter(status=CertificateStatus.VALID).first()
         if current is not None and current.content_digest == digest:
-            _mark_certified(doses)  # the passport already says this
-            continue
+            continue  # the passport already says this
         issue_certificate(person, doses, digest=digest, replacing=current, at=at)
         issued += 1
     return issued
@@ -101,6 +109,7 @@ def issue_certificate(
     replacing: Certificate | None = None,
     at: datetime | None = None,
 ) -> Certificate:
+    read_at = timezone.now()  # the doses were read before this call
     key_row, signer = keys.document_signer(at)
     result = encode_vaccination_certificate(
         holder(person),
@@ -119,24 +128,12 @@ def issue_certificate(
             person=person,
             key=key_row,
             content_digest=digest,
+            doses_read_at=read_at,
             **stored_fields(result),
         )
         if replacing is not None:
             Certificate.objects.filter(pk=replacing.pk).update(replaced_by=certificate)
-        _mark_certified(doses)
     return certificate
-
-
-def _mark_certified(doses: list[Dose]) -> None:
-    pending = [d for d in doses if d.status != DoseStatus.CERTIFIED]
-    if pending:
-        now = timezone.now()
-        Dose.objects.filter(pk__in=[d.pk for d in pending]).update(
-            status=DoseStatus.CERTIFIED, updated_at=now
-        )
-        for dose in pending:
-            dose.status, dose.updated_at = DoseStatus.CERTIFIED, now
-        record_bulk(pending, action="update")
 
 
 def stored_fields(result: IssuedCertificate) -> dict:

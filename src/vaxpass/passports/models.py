@@ -6,6 +6,7 @@ hardware module) and holds its public certificate.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vaxpass.places.models import Facility
@@ -84,7 +85,10 @@ class Certificate(models.Model):
     uvci = models.CharField(_("certificate identifier"), max_length=80, unique=True)
     hc1 = models.TextField()
     key = models.ForeignKey(SignerKey, models.PROTECT, related_name="+", db_index=False)
-    issued_at = models.DateTimeField()
+    issued_at = models.DateTimeField()  # as the certificate says it: whole seconds
+    # When the doses it holds were read: it holds the signatures made before
+    # (`issuing.certified_doses`).
+    doses_read_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     content_digest = models.CharField(max_length=64)  # of the doses and identity it holds
     signature_hash = models.CharField(max_length=32)  # EU revocation SIGNATURE hash, hex

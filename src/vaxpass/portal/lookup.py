@@ -19,7 +19,8 @@ from django.utils import timezone
 from vaxpass.core.identity import IdentityError, normalize_citizen_id, parse_birth_date
 from vaxpass.passports.models import Certificate, CertificateStatus
 from vaxpass.portal.models import LookupAttempt
-from vaxpass.records.models import Dose, DoseStatus, Person
+from vaxpass.records import stages
+from vaxpass.records.models import Dose, DoseStage, DoseStatus, Person
 
 WINDOW = timedelta(minutes=15)
 TRIES_PER_ADDRESS = 5  # failed tries per client address per window
@@ -111,7 +112,7 @@ def standing(person: Person) -> Answer:
     if person.registry_id:  # doses may still sit on an unlinked record of the same ID
         people = list(Person.objects.filter(Q(pk=person.pk) | Q(registry_id=person.registry_id)))
     doses = list(
-        Dose.objects.filter(person__in=people)
+        stages.with_stage(Dose.objects.filter(person__in=people))
         .select_related("facility__parent")
         .order_by("given_on", "pk")
     )
@@ -140,7 +141,7 @@ def _review_state(dose_ids: list[int]) -> dict:
 
 def _standing_of(dose: Dose, review) -> DoseStanding:
     signing_facility = dose.facility.parent or dose.facility  # a team's parent signs
-    if dose.status == DoseStatus.CERTIFIED:
+    if dose.stage == DoseStage.CERTIFIED:
         return DoseStanding(dose, Stage.ISSUED)
     if dose.status == DoseStatus.SIGNED:
         return DoseStanding(dose, Stage.AWAITING_ISSUING)

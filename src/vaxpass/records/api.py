@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from vaxpass.core.vaccines import all_products
 from vaxpass.places.models import Facility
 from vaxpass.places.services import find_ward
+from vaxpass.records import stages
 from vaxpass.records.batch import record_doses
 from vaxpass.records.scopes import doses_in_scope, facilities_in_scope, people_in_scope
 from vaxpass.records.services import DoseRequest, Identity, RecordError, record_dose
@@ -89,6 +90,7 @@ class DoseOut(Schema, BatchDoseOut):
     """The same fields, read from a Dose."""
 
     facility_code: str = Field(..., alias="facility.code")
+    status: str = Field(..., alias="stage")  # "certified" is derived (records.stages)
 
 
 class BatchIn(BaseModel):
@@ -264,11 +266,12 @@ def list_doses(
     given_from: date | None = None,
     given_to: date | None = None,
 ):
-    qs = doses_in_scope(request.auth).select_related("facility").order_by("-given_on", "-id")
+    qs = stages.with_stage(doses_in_scope(request.auth))
+    qs = qs.select_related("facility").order_by("-given_on", "-id")
     if facility_code:
         qs = qs.filter(facility__in=facilities_in_scope(request.auth).filter(code=facility_code))
     if status:
-        qs = qs.filter(status=status)
+        qs = stages.in_stage(qs, status)
     if given_from:
         qs = qs.filter(given_on__gte=given_from)
     if given_to:
@@ -279,7 +282,8 @@ def list_doses(
 @router.get("/doses/{dose_id}", response=DoseOut, summary="One dose in your scope")
 def get_dose(request: HttpRequest, dose_id: int):
     # Out of scope and nonexistent look the same: 404.
-    return get_object_or_404(doses_in_scope(request.auth).select_related("facility"), pk=dose_id)
+    scope = stages.with_stage(doses_in_scope(request.auth))
+    return get_object_or_404(scope.select_related("facility"), pk=dose_id)
 
 
 @router.get("/products", response=list[ProductOut], summary="Vaccine products (EU DCC value set)")

@@ -129,6 +129,17 @@ class DoseSource(models.TextChoices):
 
 
 class DoseStatus(models.TextChoices):
+    """What is stored of a dose's place in the pipeline."""
+
+    RECORDED = "recorded", _("recorded")
+    VERIFIED = "verified", _("verified")
+    SIGNED = "signed", _("signed")
+
+
+class DoseStage(models.TextChoices):
+    """The pipeline as users see it: the stored status, then "certified", derived (a
+    signed dose its person's valid passport holds; `records.stages`)."""
+
     RECORDED = "recorded", _("recorded")
     VERIFIED = "verified", _("verified")
     SIGNED = "signed", _("signed")
@@ -233,6 +244,16 @@ class Dose(models.Model):
 
         product = get_product(self.product)
         return product.vn_name if product else self.product
+
+    @property
+    def stage(self) -> str:
+        """The status, or "certified" where the query said so (`records.stages`)."""
+        if self.status == DoseStatus.SIGNED and getattr(self, "certified", False):
+            return DoseStage.CERTIFIED
+        return self.status
+
+    def get_stage_display(self) -> str:
+        return str(DoseStage(self.stage).label)
 
     @property
     def flag_labels(self) -> list[str]:

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from vaxpass.accounts.models import FACILITY_ROLES, RECORDING_ROLES, Role
 from vaxpass.core.vaccines import PRODUCTS
+from vaxpass.records import stages
 from vaxpass.records.forms import DoseForm, PersonFormSet, RegistrationForm
-from vaxpass.records.models import DoseStatus
+from vaxpass.records.models import DoseStage, DoseStatus
 from vaxpass.records.scopes import doses_in_scope, facilities_in_scope, people_in_scope
 from vaxpass.records.services import (
     DoseRequest,
@@ -35,11 +36,13 @@ def _require_recorder(user):
 def home(request):
     user = request.user
     doses = doses_in_scope(user)
-    by_status = dict(doses.values_list("status").annotate(n=Count("id")).order_by())
+    by_stage = stages.stage_counts(doses)
     context = {
-        "status_counts": [(label, by_status.get(value, 0)) for value, label in DoseStatus.choices],
-        "dose_total": sum(by_status.values()),
-        "recent": doses.select_related("facility", "person").order_by("-created_at", "-id")[:10],
+        "status_counts": [(label, by_stage.get(value, 0)) for value, label in DoseStage.choices],
+        "dose_total": sum(by_stage.values()),
+        "recent": stages.with_stage(doses)
+        .select_related("facility", "person")
+        .order_by("-created_at", "-id")[:10],
         "is_recorder": user.role in RECORDING_ROLES,
     }
     if user.role in FACILITY_ROLES:
@@ -184,17 +187,14 @@ def register(request):
 
 @login_required
 def dose_list(request):
-    qs = (
-        doses_in_scope(request.user)
-        .select_related("facility", "person")
-        .order_by("-given_on", "-id")
-    )
+    qs = stages.with_stage(doses_in_scope(request.user))
+    qs = qs.select_related("facility", "person").order_by("-given_on", "-id")
     status = request.GET.get("status")
-    if status in DoseStatus.values:
-        qs = qs.filter(status=status)
+    if status in DoseStage.values:
+        qs = stages.in_stage(qs, status)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "records/doses.html",
-        {"page": page, "status": status, "statuses": DoseStatus.choices, "products": PRODUCTS},
+        {"page": page, "status": status, "statuses": DoseStage.choices, "products": PRODUCTS},
     )
