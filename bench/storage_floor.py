@@ -8,7 +8,8 @@ platform's tables, with their indexes and foreign keys, and for comparison into 
 those tables without the foreign keys, and without the indexes either. No checks, no
 dedup, no audit entries, no Python per row but the COPY itself. Whatever stores doses
 (the import, the batch API, cleaning's write-back) cannot beat the first figure; the
-others show what the constraints cost. Needs PostgreSQL (scripts/start-postgresql).
+others show what the constraints cost. Then the doses are updated as linking one to the
+registry at least does (status and registry ID, one statement per writer). Needs PostgreSQL (scripts/start-postgresql).
 Prints one JSON line last.
 """
 
@@ -80,28 +81,53 @@ def write(url: str, tables: tuple[str, str], people: range, per_person: float, r
                                 n, NOW, NOW))  # fmt: skip
 
 
-def measure(url: str, tables, start: int, people: int, writers: int, refs) -> float:
-    """Doses per second (their people included) with `writers` connections side by side."""
-    per_person = 2.3
-    share = people // writers
-    ranges = [range(start + k * share, start + (k + 1) * share) for k in range(writers)]
+def side_by_side(work, jobs: list[tuple]) -> float:
+    """Run `work(*job)` for each job in a thread of its own; the seconds it took them."""
     failures: list[BaseException] = []
 
-    def run(people: range) -> None:
+    def run(job: tuple) -> None:
         try:
-            write(url, tables, people, per_person, refs)
+            work(*job)
         except BaseException as error:
             failures.append(error)
 
-    threads = [threading.Thread(target=run, args=(r,)) for r in ranges]
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    seconds = time.perf_counter() - began
     if failures:
         raise failures[0]
+    return time.perf_counter() - began
+
+
+def update(url: str, people: range) -> None:
+    """What linking a dose at least costs: its status and registry ID set, one statement."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "UPDATE records_dose SET status = 'verified', registry_id = captured_citizen_id,"
+            " updated_at = now() WHERE person_id BETWEEN %s AND %s",
+            [people[0], people[-1]],
+        )
+
+
+def measure_update(url: str, start: int, people: int, writers: int) -> float:
+    """Doses updated per second, `writers` connections on disjoint people."""
+    share = people // writers
+    ranges = [range(start + k * share, start + (k + 1) * share) for k in range(writers)]
+    seconds = side_by_side(update, [(url, r) for r in ranges])
+    return round(int(writers * share * 2.3) / seconds)
+
+
+def measure(url: str, tables, start: int, people: int, writers: int, refs) -> float:
+    """Doses per second (their people included) with `writers` connections side by side."""
+    per_person = 2.3
+    share = people // writers
+    ranges = [range(start + k * share, start + (k + 1) * share) for k in range(writers)]
+    seconds = side_by_side(write, [(url, tables, r, per_person, refs) for r in ranges])
     return round(sum(int(len(r) * per_person) for r in ranges) / seconds)
 
 
@@ -139,6 +165,9 @@ def main() -> None:
         figures["platform_1_writer"] = measure(url, platform, base, people, 1, refs)
         figures[f"platform_{args.writers}_writers"] = measure(
             url, platform, base + people, people, args.writers, refs
+        )
+        figures[f"platform_update_{args.writers}_writers"] = measure_update(
+            url, base + people, people, args.writers
         )
         for kind in ("nofk", "bare"):
             tables = (f"{kind}_records_person", f"{kind}_records_dose")
