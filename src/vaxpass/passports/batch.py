@@ -164,13 +164,6 @@ def _store(issued, key_id: int, had_valid: set[int], read_at: datetime) -> None:
     ]  # fmt: skip
     prep = connection.ops.adapt_datetimefield_value
     read = prep(read_at)
-    stamps: dict[datetime, object] = {}  # a range's passports share their two times
-
-    def stamp(moment: datetime):
-        if moment not in stamps:
-            stamps[moment] = prep(moment)
-        return stamps[moment]
-
     # The ids come from the table's own default on COPY: nothing refers to them here.
     rows = [
         (
@@ -178,9 +171,9 @@ def _store(issued, key_id: int, had_valid: set[int], read_at: datetime) -> None:
             f["uvci"],
             f["hc1"],
             key_id,
-            stamp(f["issued_at"]),
+            prep(f["issued_at"]),
             read,
-            stamp(f["expires_at"]),
+            prep(f["expires_at"]),
             digest,
             f["signature_hash"],
             "valid",
