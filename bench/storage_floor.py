@@ -18,7 +18,6 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -83,22 +82,10 @@ def write(url: str, tables: tuple[str, str], people: range, per_person: float, r
 
 def side_by_side(work, jobs: list[tuple]) -> float:
     """Run `work(*job)` for each job in a thread of its own; the seconds it took them."""
-    failures: list[BaseException] = []
+    from vaxpass.imports.parts import in_threads
 
-    def run(job: tuple) -> None:
-        try:
-            work(*job)
-        except BaseException as error:
-            failures.append(error)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
     began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
+    in_threads(lambda k: work(*jobs[k]), len(jobs))
     return time.perf_counter() - began
 
 
