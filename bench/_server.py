@@ -51,14 +51,16 @@ def django_script(env: dict, code: str) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int):
+def gunicorn(env: dict, workers: int, app: str = "vaxpass.wsgi:application"):
     port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
-            "vaxpass.wsgi:application",
+            app,
+            "--pythonpath",
+            str(Path(__file__).resolve().parent),
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

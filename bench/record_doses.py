@@ -4,7 +4,8 @@
 
 Single creation: --size POST /api/v1/doses requests (each a new person), from --clients
 client processes with keep-alive connections. Batch creation: 10 x --size doses in
-batches of --batch. Prints its figures last as one JSON line.
+batches of --batch. Then the same single requests against a WSGI app that does nothing
+(`_bare_wsgi.py`): the HTTP floor of the machine. Prints its figures last as one JSON line.
 """
 
 import argparse
@@ -124,6 +125,9 @@ print(ApiToken.issue(u, 'bench')[1])
             batch_total = args.size * 10
             batch_clients = min(args.clients, 4)
             batch_rate, batches = run(port, token, batch_clients, batch_total, args.batch, 100)
+        # The same clients against an app that does nothing: what HTTP alone costs here.
+        with _server.gunicorn(env, args.workers, app="_bare_wsgi:application") as port:
+            floor_rate, _floor = run(port, token, args.clients, args.size, 0, 0)
     figures = {
         "bench": "record_doses",
         "database": "postgresql",
@@ -138,6 +142,7 @@ print(ApiToken.issue(u, 'bench')[1])
         "batch_doses_per_s": round(batch_rate, 1),
         "batch_p50_ms": pct(batches, 50),
         "batch_p99_ms": pct(batches, 99),
+        "http_floor_per_s": round(floor_rate, 1),
     }
     print(json.dumps(figures))
 

@@ -64,3 +64,25 @@ def test_issue_due_issues_each_person_once(personas, pki, vaccinate):
     again = issue_due(workers=2)
     assert again.issued == 0
     assert Certificate.objects.count() == 5
+
+
+def test_copy_rows_refuse_a_value_that_would_need_escaping():
+    """The passports' COPY text is built without escaping: a value holding a tab, a line
+    break or a backslash must stop the range instead of shifting its columns."""
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from vaxpass.passports.batch import _copy_text
+
+    at = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    fields = {"uvci": "URN:UVCI:01:VN:ABC#X", "hc1": "HC1:6BF+70", "issued_at": at,
+              "expires_at": at, "signature_hash": "00ff"}  # fmt: skip
+    row = _copy_text([(7, "d1", fields)], 3, at).decode()
+    assert row.split("\t") == [
+        "7", "URN:UVCI:01:VN:ABC#X", "HC1:6BF+70", "3", at.isoformat(), at.isoformat(),
+        at.isoformat(), "d1", "00ff", "valid", "\\N", "\n",
+    ]  # fmt: skip
+    for bad in ("HC1:6B\tF", "HC1:6B\nF", "HC1:6B\\F", "HC1:6B\rF"):
+        with pytest.raises(ValueError):
+            _copy_text([(7, "d1", {**fields, "hc1": bad})], 3, at)

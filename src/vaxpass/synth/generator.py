@@ -309,6 +309,10 @@ class Generator:
 
     # --- people --------------------------------------------------------------------------
 
+    def draw_name(self, sex: str) -> str:
+        """A full name drawn as the generator's people's are (for benches and demos)."""
+        return self._name(sex)
+
     def _name(self, sex: str, family: str | None = None) -> str:
         rng = self.rng
         family = family or self._family(rng)
