@@ -195,12 +195,8 @@ def _copy_text(issued, key_id: int, read_at: datetime) -> bytes:
     # own alphabet, digests are hex): counted here, so a change elsewhere cannot slip a
     # tab or a backslash into a row unescaped.
     rows = len(lines)
-    if (text.count("\t"), text.count("\n"), text.count("\\"), text.count("\r")) != (
-        11 * rows,
-        rows,
-        rows,
-        0,
-    ):
+    counts = (text.count("\t"), text.count("\n"), text.count("\\"), text.count("\r"))
+    if counts != (11 * rows, rows, rows, 0):
         raise ValueError("a passport value holds a character COPY text would escape")
     return text.encode()
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from vaxpass.core import doses as rules
 from vaxpass.core.dcc import payload as dcc
 from vaxpass.core.dcc.encode import IssuedCertificate, encode_vaccination_certificate
+from vaxpass.core.dcc.revocation import signature_hash
 from vaxpass.core.pki import COUNTRY
 from vaxpass.passports import keys
 from vaxpass.passports.models import Certificate, CertificateStatus
@@ -142,7 +143,7 @@ def stored_fields(result: IssuedCertificate) -> dict:
         "hc1": result.hc1,
         "issued_at": result.issued_at,
         "expires_at": result.expires_at,
-        "signature_hash": result.revocation_hashes().signature.hex(),
+        "signature_hash": signature_hash(result.signature, result.algorithm).hex(),
     }
 
 

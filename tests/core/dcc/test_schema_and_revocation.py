@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from vaxpass.core.dcc.errors import DccError
-from vaxpass.core.dcc.revocation import RevocationSet, revocation_hashes
+from vaxpass.core.dcc.revocation import RevocationSet, revocation_hashes, signature_hash
 from vaxpass.core.dcc.schema import (
     check_schema,
     known_versions,
@@ -73,6 +73,11 @@ def test_revocation_hashes_at_every_length(length):
     assert hashes.uci == hashlib.sha256(uvci.encode()).digest()[:16]
     assert hashes.country_code_uci == hashlib.sha256(b"VN" + uvci.encode()).digest()[:16]
     assert hashes.signature == hashlib.sha256(signature[:length]).digest()[:16]
+    # What an issuer stores: the SIGNATURE hash alone, the same either way.
+    assert signature_hash(signature[: 2 * length], "ES256") == hashes.signature
+    assert signature_hash(signature[:length], "PS256") == (
+        hashlib.sha256(signature[:length]).digest()[:16]
+    )
 
 
 def test_revocation_set():

@@ -78,6 +78,12 @@ _SHORT_SHA256 = _builtin_sha256()
 _ONE_BLOCK = 55
 
 
+def signature_hash(signature: bytes, algorithm: str) -> bytes:
+    """The SIGNATURE hash alone: what an issuer keeps to list the certificate later."""
+    signed = signature[: len(signature) // 2] if algorithm == ES256 else signature
+    return (_SHORT_SHA256 if len(signed) <= _ONE_BLOCK else _SHA256)(signed).digest()[:HASH_LENGTH]
+
+
 def revocation_hashes(
     uvci: str, issuer_country: str, signature: bytes, algorithm: str
 ) -> RevocationHashes:
