@@ -1,13 +1,16 @@
 """End-to-end passport issuing: people whose doses are all signed, issued by the mass
-issuing command's code (`passports.batch.issue_due`: read, encode, sign, COPY, supersede,
-mark the doses certified, audit), with one process and with two, against the raw ECDSA
-P-256 sign rate and the encode+sign rate of the same machine, measured in the same run.
+issuing command's code (`passports.batch.issue_due`: read, encode, sign, COPY, supersede),
+with one process and with two, against the raw ECDSA P-256 sign rate and the encode+sign
+rate of the same machine (one process and two), measured in the same run. On PostgreSQL
+also the floor of reading and storing alone (`read_and_store_floor`) and the bound that
+it and the two-process encode+sign rate set together (`end_to_end_bound_2proc`).
 
     .venv/bin/python bench/issue.py [--size 100000] [--sqlite]
 
-Two provinces get --size people each (two doses each, signed by their facility); the
-first province is issued by one process, the second by two. Needs PostgreSQL
-(scripts/start-postgresql) unless --sqlite (one process only: SQLite takes one writer).
+Two provinces get --size people each (names drawn by the synthetic generator, two doses
+each, signed by their facility); the first province is issued by one process, the second
+by two. Needs PostgreSQL (scripts/start-postgresql) unless --sqlite (one process only:
+SQLite takes one writer).
 A sample of the stored passports is verified. Prints one JSON line last.
 """
 
