@@ -75,8 +75,9 @@ def test_revocation_hashes_at_every_length(length):
     assert hashes.signature == hashlib.sha256(signature[:length]).digest()[:16]
     # What an issuer stores: the SIGNATURE hash alone, the same either way.
     assert signature_hash(signature[: 2 * length], "ES256") == hashes.signature
-    assert signature_hash(signature[:length], "PS256") == (
-        hashlib.sha256(signature[:length]).digest()[:16]
+    assert (
+        signature_hash(signature[:length], "PS256")
+        == (hashlib.sha256(signature[:length]).digest()[:16])
     )
 
 
