@@ -118,8 +118,10 @@ def test_batches_are_seen_only_within_scope(client, personas):
     assert client.get(f"/imports/{batch.pk}/").status_code == 404
     assert client.get(f"/imports/{batch.pk}/report").status_code == 404
     assert client.get(f"/imports/{batch.pk}/commitment").status_code == 404
-    assert str(batch.pk) not in client.get("/imports/").content.decode().split('id="batches"')[1]
+    listed = client.get("/imports/").content.decode().split('id="batches"')[1]
+    assert f"/imports/{batch.pk}/" not in listed
     client.force_login(personas.province_a)
+    assert f"/imports/{batch.pk}/" in client.get("/imports/").content.decode()
     assert client.get(f"/imports/{batch.pk}/").status_code == 200
     client.force_login(personas.police_a)
     assert client.get("/imports/").status_code == 403

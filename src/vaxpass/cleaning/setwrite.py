@@ -213,23 +213,24 @@ def _apply(chunk: Prepared, *, run, method: str) -> tuple[WriteResult, list[Dose
                 copy.write_row(row)
         # A temporary table has no statistics: without them the planner may scan the doses.
         cursor.execute("ANALYZE cleaning_staged (dose_id)")
+        # From here on every join goes from the chunk's few thousand rows into a table the
+        # run keeps growing. With statistics from before the run the planner hashes or
+        # merges against the whole table, for every chunk, and the run's time grows with
+        # the square of its size; look-ups by index cost the same for the last chunk as
+        # for the first. The temporary tables get the indexes their own joins need.
+        saved = _nested_loops_only(cursor)
         # The doses still waiting, locked; a dose another run or a person decided since
         # the export is left alone.
         cursor.execute(
             f"""CREATE TEMP TABLE cleaning_chosen ON COMMIT DROP AS
-            WITH locked AS (
-                SELECT d.id, d.person_id, d.registry_id, d.captured_citizen_id,
-                       d.captured_name, d.captured_birth_date, d.captured_sex
-                FROM records_dose d
-                WHERE d.id IN (SELECT dose_id FROM cleaning_staged) AND d.status = %(recorded)s
-                FOR UPDATE OF d
-            )
-            SELECT s.*, k.person_id AS own_id, k.registry_id AS dose_registry_id,
-                   k.captured_citizen_id, k.captured_name, k.captured_birth_date,
-                   k.captured_sex, nextval({_sequence(CleaningDecision)}) AS decision_id
-            FROM cleaning_staged s JOIN locked k ON k.id = s.dose_id
-            WHERE NOT EXISTS (SELECT 1 FROM cleaning_cleaningdecision c
-                              WHERE c.dose_id = s.dose_id AND c.current)""",
+            SELECT s.*, d.person_id AS own_id, d.registry_id AS dose_registry_id,
+                   d.captured_citizen_id, d.captured_name, d.captured_birth_date,
+                   d.captured_sex, nextval({_sequence(CleaningDecision)}) AS decision_id
+            FROM cleaning_staged s JOIN records_dose d ON d.id = s.dose_id
+            WHERE d.status = %(recorded)s
+              AND NOT EXISTS (SELECT 1 FROM cleaning_cleaningdecision c
+                              WHERE c.dose_id = s.dose_id AND c.current)
+            FOR UPDATE OF d""",
             params,
         )
         # Links whose Person (the registry person's, or the dose's own) has signed doses:
@@ -267,10 +268,29 @@ def _apply(chunk: Prepared, *, run, method: str) -> tuple[WriteResult, list[Dose
                 result.decisions[d.decision.value] += 1
                 result.reasons.update(str(r) for r in d.reasons)
         cursor.execute("DROP TABLE cleaning_staged, cleaning_chosen, cleaning_links")
+        _restore(cursor, saved)
     result.applied = chosen
     result.verified = len(verified)
     announce_verified(verified)
     return result, handed_back
+
+
+_JOIN_METHODS = ("enable_hashjoin", "enable_mergejoin")
+
+
+def _nested_loops_only(cursor) -> list[str]:
+    """Hash and merge joins off until ``_restore`` (within the transaction); returns the
+    settings as they were."""
+    cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _JOIN_METHODS))
+    saved = list(cursor.fetchone())
+    cursor.execute("SELECT " + ", ".join(f"set_config('{n}', 'off', true)" for n in _JOIN_METHODS))
+    return saved
+
+
+def _restore(cursor, saved: list[str]) -> None:
+    cursor.execute(
+        "SELECT " + ", ".join(f"set_config('{n}', %s, true)" for n in _JOIN_METHODS), saved
+    )
 
 
 def _aligned(field: str, current: str, registry: str) -> str:
@@ -286,19 +306,23 @@ def _aligned(field: str, current: str, registry: str) -> str:
 def _link(cursor, params: dict) -> list[int]:
     """The links of ``cleaning_chosen``: Persons found or made, aligned, doses moved, all
     audited; returns the ids of the doses now verified."""
+    # The IDs as a list of values, not a join: most People have no registry_id yet, and
+    # against that one common value the planner expects every look-up to find them all.
     cursor.execute(
-        """CREATE TEMP TABLE cleaning_links ON COMMIT DROP AS
-        WITH known AS (
-            -- The IDs as a list of values, not a join: most People have no registry_id
-            -- yet, and against that one common value the planner would scan them all.
-            SELECT p.registry_id, min(p.id) AS id FROM records_person p
-            WHERE p.registry_id = ANY(%(cids)s)
-            GROUP BY p.registry_id
-        ),
-        linked AS (
+        """CREATE TEMP TABLE cleaning_known ON COMMIT DROP AS
+        SELECT p.registry_id, min(p.id) AS id FROM records_person p
+        WHERE p.registry_id = ANY(%(cids)s)
+        GROUP BY p.registry_id""",
+        params,
+    )
+    cursor.execute("CREATE INDEX ON cleaning_known (registry_id)")
+    cursor.execute("ANALYZE cleaning_known")
+    cursor.execute(
+        f"""CREATE TEMP TABLE cleaning_links ON COMMIT DROP AS
+        WITH linked AS (
             SELECT c.*, k.id AS existing,
                    row_number() OVER (PARTITION BY c.citizen_id ORDER BY c.seq) AS nth
-            FROM cleaning_chosen c LEFT JOIN known k ON k.registry_id = c.citizen_id
+            FROM cleaning_chosen c LEFT JOIN cleaning_known k ON k.registry_id = c.citizen_id
             WHERE c.decision = ANY(%(links)s)
         ),
         adoptable AS (
@@ -306,23 +330,23 @@ def _link(cursor, params: dict) -> list[int]:
                          AND p.citizen_id IN ('', l.citizen_id)
                          AND p.old_id_number IN ('', l.r_old_id)) AS may_adopt
             FROM linked l JOIN records_person p ON p.id = l.own_id
+        ),
+        flagged AS (
+            SELECT a.*, a.may_adopt AND row_number() OVER (
+                       PARTITION BY a.own_id, a.may_adopt ORDER BY a.seq) = 1 AS adopts
+            FROM adoptable a
+        ),
+        numbered AS (  -- a volatile CTE: each new Person's number drawn once
+            SELECT f.*, CASE WHEN f.existing IS NULL AND f.nth = 1 AND NOT f.adopts
+                             THEN nextval({_sequence(Person)}) END AS new_person
+            FROM flagged f ORDER BY f.seq
         )
-        SELECT a.*, a.may_adopt AND row_number() OVER (
-                   PARTITION BY a.own_id, a.may_adopt ORDER BY a.seq) = 1 AS adopts,
-               CAST(NULL AS bigint) AS new_person, CAST(NULL AS bigint) AS target
-        FROM adoptable a""",
+        -- Every link of a registry person goes to what its first link found or made.
+        SELECT n.*, first_value(COALESCE(n.existing,
+                   CASE WHEN n.adopts THEN n.own_id ELSE n.new_person END))
+               OVER (PARTITION BY n.citizen_id ORDER BY n.seq) AS target
+        FROM numbered n""",
         params,
-    )
-    cursor.execute(
-        f"""UPDATE cleaning_links SET new_person = nextval({_sequence(Person)})
-        WHERE existing IS NULL AND nth = 1 AND NOT adopts"""
-    )
-    cursor.execute(
-        """UPDATE cleaning_links l SET target = f.target
-        FROM (SELECT citizen_id,
-                     COALESCE(existing, CASE WHEN adopts THEN own_id ELSE new_person END) AS target
-              FROM cleaning_links WHERE nth = 1) f
-        WHERE f.citizen_id = l.citizen_id"""
     )
     cursor.execute("ANALYZE cleaning_links (dose_id, target, citizen_id)")
     # New People from the registry's values, placed in its ward (current structure).
@@ -359,6 +383,7 @@ def _link(cursor, params: dict) -> list[int]:
         FROM cleaning_links l JOIN records_person p ON p.id = l.target
         WHERE l.nth = 1 AND l.new_person IS NULL"""
     )
+    cursor.execute("CREATE INDEX ON cleaning_aligned (seq)")
     cursor.execute("ANALYZE cleaning_aligned (target, seq)")
     parts = [
         f"SELECT {i} AS i, jsonb_build_object('field', '{field}', 'captured', l.{captured},"
@@ -410,7 +435,7 @@ def _link(cursor, params: dict) -> list[int]:
         params,
     )
     verified = [row[0] for row in cursor.fetchall()]
-    cursor.execute("DROP TABLE cleaning_aligned")
+    cursor.execute("DROP TABLE cleaning_aligned, cleaning_known")
     return verified
 
 
