@@ -14,6 +14,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_places()
 
 
+@pytest.fixture
+def committed_places(transactional_db):
+    """For a test whose writes commit (a second connection must see them): the places,
+    which the flush after another such test leaves empty (pytest-django runs these tests
+    after the others, so only they notice)."""
+    from vaxpass.places.loading import load_places
+    from vaxpass.places.models import Division
+
+    if not Division.objects.exists():
+        load_places()
+
+
 @pytest.fixture(autouse=True)
 def _registry_per_test(settings, tmp_path):
     """SQLite: a registry file per test (and an empty models directory). PostgreSQL: the registry schema inside the test

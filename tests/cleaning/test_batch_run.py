@@ -4,13 +4,16 @@ rest waits in the review queues. Runs on SQLite and PostgreSQL alike (the regist
 exported from the adapter's database, the doses from the app's)."""
 
 import csv
+import threading
 from datetime import date
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
 
+from vaxpass.cleaning import batch
 from vaxpass.cleaning.batch import export_registry, ward_code_map
 from vaxpass.cleaning.incremental import clean_pending
 from vaxpass.cleaning.models import (
@@ -43,14 +46,8 @@ def _truth_of(dose: Dose, truth) -> dict:
     return truth[dose.idempotency_key.removeprefix("synth:")]
 
 
-def test_batch_run_links_rightly_verifies_and_queues_the_rest(generated):
-    _out, truth = generated
-    recorded = Dose.objects.count()
-    out = StringIO()
-    call_command("clean", train=True, today=TODAY, stdout=out, verbosity=0)
-    summary = out.getvalue()
-    assert "decisions written:" in summary and "write-back:" in summary
-
+def _check_run(truth, recorded: int) -> None:
+    """What a finished batch run must have left."""
     run = CleaningRun.objects.get(kind="batch")
     assert run.status == "done" and run.doses_total == recorded == run.doses_done
     assert run.model_version.startswith("stage2-")
@@ -79,6 +76,16 @@ def test_batch_run_links_rightly_verifies_and_queues_the_rest(generated):
     duplicates = [r for r in truth.values() if r["duplicate_of"]]
     if duplicates:
         assert MergeProposal.objects.exists()
+
+
+def test_batch_run_links_rightly_verifies_and_queues_the_rest(generated):
+    _out, truth = generated
+    recorded = Dose.objects.count()
+    out = StringIO()
+    call_command("clean", train=True, today=TODAY, stdout=out, verbosity=0)
+    summary = out.getvalue()
+    assert "decisions written:" in summary and "write-back:" in summary
+    _check_run(truth, recorded)
 
     # Cleaned once: a second run finds nothing to do; a new dose is cleaned incrementally.
     again = StringIO()
@@ -113,3 +120,23 @@ def test_registry_export_pages_through_everyone(generated, tmp_path, monkeypatch
     provinces = set(table.column("province_code").to_pylist())
     assert provinces and "" not in provinces
     assert len(ward_code_map()) > 10_000  # both eras' wards
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two writers are PostgreSQL's")
+def test_two_writers_leave_what_one_leaves(committed_places, generated, monkeypatch):
+    """Outside a transaction a PostgreSQL run writes each chunk in two parts at once, on
+    two connections; the run ends as a run with one writer does."""
+    _out, truth = generated
+    recorded = Dose.objects.count()
+    threads = set()
+    write = batch.write_prepared
+
+    def spy(chunk, **kwargs):
+        threads.add(threading.get_ident())
+        return write(chunk, **kwargs)
+
+    monkeypatch.setattr(batch, "write_prepared", spy)
+    call_command("clean", train=True, today=TODAY, chunk=300, stdout=StringIO(), verbosity=0)
+    assert len(threads) == 2
+    _check_run(truth, recorded)

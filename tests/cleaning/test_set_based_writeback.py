@@ -5,6 +5,9 @@ People, doses and audit entries, for every kind of link and for the cases it han
 Each path runs on the same recorded doses inside a savepoint, its result is read, and the
 savepoint is rolled back before the other path runs."""
 
+import threading
+import time
+
 import pytest
 from django.db import connection, transaction
 
@@ -220,3 +223,50 @@ def test_an_incremental_run_takes_the_set_based_path(
         assert dose.person.full_name == registered.full_name
         assert CleaningDecision.objects.get(dose=dose, current=True).method == "incremental"
     assert Correction.objects.get(dose=mother).changes[0]["after"] == town.mother.full_name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_never_give_one_person_to_two_registry_people(
+    committed_places, town, record, personas
+):
+    """Two doses typed without an ID sit on one Person (one registration for two people)
+    and are linked to two registry people. Written by two connections at once (a batch
+    run's two writers), the first adopts the Person; the second, waiting for it, makes a
+    Person of its own instead of taking the same one."""
+    hers = record(name=town.neighbour.full_name, birth="03/02/1975", sex="F")
+    his = record(name=town.far.full_name, birth="08/07/1980", sex="M")
+    Dose.objects.filter(pk=his.pk).update(person_id=hers.person_id)
+    shared = hers.person_id
+    lookup = registry_lookup()
+    first_part, second_part = (
+        setwrite.prepare(
+            [_decision(dose, Decision.LINKED, registered.citizen_id, stage=2,
+                       reasons=("no_id", "probable_match"))],
+            lookup=lookup,
+        )
+        for dose, registered in ((hers, town.neighbour), (his, town.far))
+    )  # fmt: skip
+    applied = threading.Event()
+
+    def first_writer():
+        try:
+            with transaction.atomic():
+                setwrite._apply(first_part, run=None, method=Method.BATCH)
+                applied.set()
+                time.sleep(1)  # the second writer reaches the Person before this commits
+        finally:
+            applied.set()
+            connection.close()
+
+    first = threading.Thread(target=first_writer)
+    first.start()
+    assert applied.wait(30)
+    setwrite.write_prepared(second_part, run=None, method=Method.BATCH, lookup=lookup)
+    first.join()
+    hers.refresh_from_db()
+    his.refresh_from_db()
+    assert hers.person_id == shared and his.person_id != shared
+    assert (hers.person.registry_id, his.person.registry_id) == (
+        town.neighbour.citizen_id, town.far.citizen_id)  # fmt: skip
+    assert (hers.person.full_name, his.person.full_name) == (
+        town.neighbour.full_name, town.far.full_name)  # fmt: skip

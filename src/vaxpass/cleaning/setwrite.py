@@ -230,7 +230,7 @@ def _apply(chunk: Prepared, *, run, method: str) -> tuple[WriteResult, list[Dose
             WHERE d.status = %(recorded)s
               AND NOT EXISTS (SELECT 1 FROM cleaning_cleaningdecision c
                               WHERE c.dose_id = s.dose_id AND c.current)
-            FOR UPDATE OF d""",
+            FOR NO KEY UPDATE OF d""",
             params,
         )
         # Links whose Person (the registry person's, or the dose's own) has signed doses:
@@ -306,6 +306,17 @@ def _aligned(field: str, current: str, registry: str) -> str:
 def _link(cursor, params: dict) -> list[int]:
     """The links of ``cleaning_chosen``: Persons found or made, aligned, doses moved, all
     audited; returns the ids of the doses now verified."""
+    # A batch run writes with two connections, each chunk split by registry person
+    # (batch._partition), but one Person can hold doses of two registry people, each
+    # half adopting it. So the Persons a chunk may adopt or align are locked first, in
+    # one order (two writers never wait on each other in a circle), and read again after.
+    cursor.execute(
+        """SELECT p.id FROM records_person p WHERE p.id IN (
+            SELECT own_id FROM cleaning_chosen WHERE decision = ANY(%(links)s)
+            UNION SELECT id FROM records_person WHERE registry_id = ANY(%(cids)s))
+        ORDER BY p.id FOR NO KEY UPDATE""",
+        params,
+    )
     # The IDs as a list of values, not a join: most People have no registry_id yet, and
     # against that one common value the planner expects every look-up to find them all.
     cursor.execute(
