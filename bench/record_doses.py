@@ -4,8 +4,9 @@
 
 Single creation: --size POST /api/v1/doses requests (each a new person), from --clients
 client processes with keep-alive connections. Batch creation: 10 x --size doses in
-batches of --batch. Then the same single requests against a WSGI app that does nothing
-(`_bare_wsgi.py`): the HTTP floor of the machine. Prints its figures last as one JSON line.
+batches of --batch. Then the same single requests against the platform's Django with a
+view that parses the request and stores nothing (`_floor_urls.py`): the Django floor; and
+against a WSGI app that does nothing (`_bare_wsgi.py`): the HTTP floor of the machine. Prints its figures last as one JSON line.
 """
 
 import argparse
@@ -125,7 +126,13 @@ print(ApiToken.issue(u, 'bench')[1])
             batch_total = args.size * 10
             batch_clients = min(args.clients, 4)
             batch_rate, batches = run(port, token, batch_clients, batch_total, args.batch, 100)
-        # The same clients against an app that does nothing: what HTTP alone costs here.
+        # The same clients against a Django view that parses the request and stores
+        # nothing: what the framework costs here. Then an app that does nothing at all:
+        # what HTTP alone costs.
+        floor_env = {**env, "DJANGO_SETTINGS_MODULE": "_floor_settings"}
+        with _server.gunicorn(floor_env, args.workers) as port:
+            run(port, token, args.clients, args.clients * 20, 0, 900)  # warm-up
+            django_rate, _floor = run(port, token, args.clients, args.size, 0, 0)
         with _server.gunicorn(env, args.workers, app="_bare_wsgi:application") as port:
             floor_rate, _floor = run(port, token, args.clients, args.size, 0, 0)
     figures = {
@@ -142,6 +149,7 @@ print(ApiToken.issue(u, 'bench')[1])
         "batch_doses_per_s": round(batch_rate, 1),
         "batch_p50_ms": pct(batches, 50),
         "batch_p99_ms": pct(batches, 99),
+        "django_floor_per_s": round(django_rate, 1),
         "http_floor_per_s": round(floor_rate, 1),
     }
     print(json.dumps(figures))

@@ -167,6 +167,9 @@ def export_doses(path: Path, *, redecide: bool = False, limit: int | None = None
     return _write_parquet(path, tables.DOSE_COLUMNS, pages())
 
 
+_REGISTRY_COLUMNS = "citizen_id, old_id, full_name, birth_date, sex, ward_code, household_id, phone"
+
+
 class RegistryFromRun:
     """Registry people by 12-digit or 9-digit ID, read from the run's own registry table
     (what the decisions were made against), for the write-back."""
@@ -179,9 +182,7 @@ class RegistryFromRun:
         if not ids:
             return {}
         rows = self.con.execute(
-            """SELECT citizen_id, old_id, full_name, birth_date, sex, ward_code,
-                      household_id, phone
-               FROM registry_raw
+            f"""SELECT {_REGISTRY_COLUMNS} FROM registry_raw
                WHERE citizen_id IN (SELECT unnest(?::VARCHAR[]))
                   OR (old_id <> '' AND old_id IN (SELECT unnest(?::VARCHAR[])))""",
             [ids, ids],
@@ -193,6 +194,53 @@ class RegistryFromRun:
             for key in (person.citizen_id, person.old_id_number):
                 if key in wanted:
                     out[key] = person
+        return out
+
+
+def order_registry_by_dose(con) -> None:
+    """The registry people of the run's decisions, in the decisions' own order (the
+    order ``BatchRun.decisions`` gives them out), for ``chunk_registry``."""
+    con.execute(
+        f"""CREATE OR REPLACE TABLE registry_by_dose AS
+        SELECT d.dose_id, {", ".join(f"r.{c}" for c in _REGISTRY_COLUMNS.split(", "))}
+        FROM decisions d JOIN registry_raw r ON r.citizen_id = d.citizen_id
+        ORDER BY d.dose_id"""
+    )
+
+
+def chunk_registry(con, decisions: Sequence[DoseDecision]) -> dict[str, RegistryPerson]:
+    """The registry people a chunk's decisions name, by their IDs. A look-up by ID scans
+    the whole registry table (50 ms a time at a million people, several times a chunk,
+    so the run grew with the square of its size); the chunk's range of the table that
+    ``order_registry_by_dose`` ordered is a few row groups."""
+    rows = con.execute(
+        f"SELECT {_REGISTRY_COLUMNS} FROM registry_by_dose WHERE dose_id BETWEEN ? AND ?",
+        [decisions[0].dose_id, decisions[-1].dose_id],
+    ).fetchall()
+    known: dict[str, RegistryPerson] = {}
+    for row in rows:
+        person = RegistryPerson(*row)
+        known[person.citizen_id] = person
+    return known
+
+
+class ChunkLookup:
+    """A registry look-up answered from the chunk's own people, the run's table asked
+    only for an ID not among them (a candidate of a review, say)."""
+
+    def __init__(self, known: dict[str, RegistryPerson], fallback: RegistryFromRun):
+        self.known, self.fallback = known, fallback
+
+    def __call__(self, ids) -> dict[str, RegistryPerson]:
+        out, missing = {}, []
+        for key in ids:
+            person = self.known.get(key)
+            if person is None:
+                missing.append(key)
+            else:
+                out[key] = person
+        if missing:
+            out.update(self.fallback(missing))
         return out
 
 
@@ -280,18 +328,23 @@ def _write_back(
     chunks = engine.decisions(chunk_size=chunk)
     ahead_lookup = RegistryFromRun(engine.con)  # a DuckDB cursor per thread
 
-    def next_chunk() -> list[Prepared] | None:
+    order_registry_by_dose(engine.con)
+    ahead_con = engine.con.cursor()
+
+    def next_chunk() -> tuple[list[Prepared], dict] | None:
         decisions = next(chunks, None)
         if decisions is None:
             return None
+        known = chunk_registry(ahead_con, decisions)
+        lookup = ChunkLookup(known, ahead_lookup)
         parts = _partition(decisions, writers) if writers > 1 else [decisions]
-        return [prepare(part, lookup=ahead_lookup, redecide=redecide) for part in parts]
+        return [prepare(part, lookup=lookup, redecide=redecide) for part in parts], known
 
-    def writer(lookup):
-        def write(part: Prepared) -> WriteResult:
+    def writer(fallback: RegistryFromRun):
+        def write(part: Prepared, known: dict) -> WriteResult:
             return _write_retrying(
-                part, run=record, method=Method.BATCH, lookup=lookup, redecide=redecide,
-                today=today,
+                part, run=record, method=Method.BATCH, lookup=ChunkLookup(known, fallback),
+                redecide=redecide, today=today,
             )  # fmt: skip
 
         return write
@@ -304,12 +357,13 @@ def _write_back(
     ):
         try:
             upcoming = ahead.submit(next_chunk)
-            while (parts := upcoming.result()) is not None:
+            while (ready := upcoming.result()) is not None:
                 upcoming = ahead.submit(next_chunk)
+                parts, known = ready
                 elsewhere = [
-                    pool.submit(w, part) for w, part in zip(others, parts[1:], strict=True)
+                    pool.submit(w, part, known) for w, part in zip(others, parts[1:], strict=True)
                 ]
-                results = [write_here(parts[0]), *(f.result() for f in elsewhere)]
+                results = [write_here(parts[0], known), *(f.result() for f in elsewhere)]
                 for result in results:
                     into.add(result)
                 yield sum(len(part.decisions) for part in parts)
