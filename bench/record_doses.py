@@ -5,7 +5,8 @@
 Single creation: --size POST /api/v1/doses requests (each a new person), from --clients
 client processes with keep-alive connections. Batch creation: 10 x --size doses in
 batches of --batch. Then the same single requests against the platform's Django with a
-view that parses the request and stores nothing (`_floor_urls.py`): the Django floor; and
+view that parses the request and stores nothing (`_floor_urls.py`): the Django floor,
+with the platform's middleware and with none; and
 against a WSGI app that does nothing (`_bare_wsgi.py`): the HTTP floor of the machine. Prints its figures last as one JSON line.
 """
 
@@ -130,9 +131,12 @@ print(ApiToken.issue(u, 'bench')[1])
         # nothing: what the framework costs here. Then an app that does nothing at all:
         # what HTTP alone costs.
         floor_env = {**env, "DJANGO_SETTINGS_MODULE": "_floor_settings"}
-        with _server.gunicorn(floor_env, args.workers) as port:
-            run(port, token, args.clients, args.clients * 20, 0, 900)  # warm-up
-            django_rate, _floor = run(port, token, args.clients, args.size, 0, 0)
+        django_rates = []
+        for middleware in ("platform", "none"):
+            with _server.gunicorn({**floor_env, "VAXPASS_FLOOR_MIDDLEWARE": middleware},
+                                  args.workers) as port:  # fmt: skip
+                run(port, token, args.clients, args.clients * 20, 0, 900)  # warm-up
+                django_rates.append(run(port, token, args.clients, args.size, 0, 0)[0])
         with _server.gunicorn(env, args.workers, app="_bare_wsgi:application") as port:
             floor_rate, _floor = run(port, token, args.clients, args.size, 0, 0)
     figures = {
@@ -149,7 +153,8 @@ print(ApiToken.issue(u, 'bench')[1])
         "batch_doses_per_s": round(batch_rate, 1),
         "batch_p50_ms": pct(batches, 50),
         "batch_p99_ms": pct(batches, 99),
-        "django_floor_per_s": round(django_rate, 1),
+        "django_floor_per_s": round(django_rates[0], 1),
+        "django_floor_no_middleware_per_s": round(django_rates[1], 1),
         "http_floor_per_s": round(floor_rate, 1),
     }
     print(json.dumps(figures))
