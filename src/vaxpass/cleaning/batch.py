@@ -4,10 +4,11 @@ and every decision written back.
 DuckDB cannot read the app's SQLite or PostgreSQL database offline (its extensions for
 that download at run time), so the registry (the adapter's database) and the doses to
 clean are first exported to Parquet, in pages of bounded size. The decisions come back
-chunk by chunk, each chunk in its own transaction (``setwrite.write_engine_decisions``:
-set-based SQL on PostgreSQL, model objects elsewhere; only doses still waiting are
-touched, so a concurrent incremental run or a reviewer is never overwritten and a
-stopped run loses at most one chunk).
+chunk by chunk, each chunk in its own transaction, or on PostgreSQL in two parts written
+at once by two connections (``setwrite.write_prepared``: set-based SQL on PostgreSQL,
+model objects elsewhere; only doses still waiting are touched, so a concurrent
+incremental run or a reviewer is never overwritten and a stopped run loses at most one
+chunk).
 """
 
 from __future__ import annotations
