@@ -308,13 +308,13 @@ def _writers() -> int:
 def _write_retrying(chunk: Prepared, **kwargs) -> WriteResult:
     """write_prepared, again when the database chose this transaction to break a deadlock
     with the other writer (nothing of it was kept)."""
-    for attempt in range(3):
+    for _attempt in range(2):
         try:
             return write_prepared(chunk, **kwargs)
         except OperationalError as error:
-            if getattr(error.__cause__, "sqlstate", None) not in _RETRIED or attempt == 2:
+            if getattr(error.__cause__, "sqlstate", None) not in _RETRIED:
                 raise
-    raise AssertionError("unreachable")
+    return write_prepared(chunk, **kwargs)
 
 
 def _write_back(
@@ -330,13 +330,12 @@ def _write_back(
     ahead_lookup = RegistryFromRun(engine.con)  # a DuckDB cursor per thread
 
     order_registry_by_dose(engine.con)
-    ahead_con = engine.con.cursor()
 
     def next_chunk() -> tuple[list[Prepared], dict] | None:
         decisions = next(chunks, None)
         if decisions is None:
             return None
-        known = chunk_registry(ahead_con, decisions)
+        known = chunk_registry(ahead_lookup.con, decisions)
         lookup = ChunkLookup(known, ahead_lookup)
         parts = _partition(decisions, writers) if writers > 1 else [decisions]
         return [prepare(part, lookup=lookup, redecide=redecide) for part in parts], known

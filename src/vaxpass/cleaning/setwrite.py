@@ -306,17 +306,6 @@ def _aligned(field: str, current: str, registry: str) -> str:
 def _link(cursor, params: dict) -> list[int]:
     """The links of ``cleaning_chosen``: Persons found or made, aligned, doses moved, all
     audited; returns the ids of the doses now verified."""
-    # A batch run writes with two connections, each chunk split by registry person
-    # (batch._partition), but one Person can hold doses of two registry people, each
-    # half adopting it. So the Persons a chunk may adopt or align are locked first, in
-    # one order (two writers never wait on each other in a circle), and read again after.
-    cursor.execute(
-        """SELECT p.id FROM records_person p WHERE p.id IN (
-            SELECT own_id FROM cleaning_chosen WHERE decision = ANY(%(links)s)
-            UNION SELECT id FROM records_person WHERE registry_id = ANY(%(cids)s))
-        ORDER BY p.id FOR NO KEY UPDATE""",
-        params,
-    )
     # The IDs as a list of values, not a join: most People have no registry_id yet, and
     # against that one common value the planner expects every look-up to find them all.
     cursor.execute(
@@ -328,6 +317,18 @@ def _link(cursor, params: dict) -> list[int]:
     )
     cursor.execute("CREATE INDEX ON cleaning_known (registry_id)")
     cursor.execute("ANALYZE cleaning_known")
+    # A batch run writes with two connections, each chunk split by registry person
+    # (batch._partition), so no other writer gives a Person these registry IDs. But one
+    # Person can hold doses of two registry people, each half adopting it. So the
+    # Persons a chunk may adopt or align are locked first, in one order (two writers
+    # never wait on each other in a circle), and read again after.
+    cursor.execute(
+        """SELECT p.id FROM records_person p WHERE p.id IN (
+            SELECT own_id FROM cleaning_chosen WHERE decision = ANY(%(links)s)
+            UNION SELECT id FROM cleaning_known)
+        ORDER BY p.id FOR NO KEY UPDATE""",
+        params,
+    )
     cursor.execute(
         f"""CREATE TEMP TABLE cleaning_links ON COMMIT DROP AS
         WITH linked AS (
