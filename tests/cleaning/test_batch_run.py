@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 
-from vaxpass.cleaning import batch
-from vaxpass.cleaning.batch import export_registry, ward_code_map
+from vaxpass.cleaning import batch, export
+from vaxpass.cleaning.export import export_registry, ward_code_map
 from vaxpass.cleaning.incremental import clean_pending
 from vaxpass.cleaning.models import (
     CleaningDecision,
@@ -110,9 +110,7 @@ def test_without_a_model_stage_one_settles_and_the_rest_goes_to_review(generated
 def test_registry_export_pages_through_everyone(generated, tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
-    from vaxpass.cleaning import batch
-
-    monkeypatch.setattr(batch, "EXPORT_PAGE", 97)  # several pages
+    monkeypatch.setattr(export, "EXPORT_PAGE", 97)  # several pages
     path = tmp_path / "registry.parquet"
     assert export_registry(path) == registry_admin().count()
     table = pq.read_table(path)
@@ -120,6 +118,35 @@ def test_registry_export_pages_through_everyone(generated, tmp_path, monkeypatch
     provinces = set(table.column("province_code").to_pylist())
     assert provinces and "" not in provinces
     assert len(ward_code_map()) > 10_000  # both eras' wards
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_the_database_written_export_is_the_paged_one(generated, tmp_path):
+    """On PostgreSQL the inputs are written by COPY and finished by DuckDB; the files
+    hold exactly what the ORM's pages give, legacy wards mapped, limit kept."""
+    import pyarrow.parquet as pq
+
+    dose = Dose.objects.order_by("pk").first()
+    dose.captured_ward = None  # a dose typed without a ward
+    dose.captured_phone = ""
+    dose.save()
+
+    def rows(path):
+        table = pq.read_table(path)
+        return sorted(table.to_pylist(), key=lambda row: tuple(row.values()))
+
+    for limit in (None, 50):
+        copied, paged = tmp_path / f"copy-{limit}", tmp_path / f"paged-{limit}"
+        copied.mkdir(), paged.mkdir()
+        count = export.export_inputs(
+            copied / "registry.parquet", copied / "doses.parquet", limit=limit
+        )
+        assert count == export.export_doses(paged / "doses.parquet", limit=limit)
+        export.export_registry(paged / "registry.parquet")
+        for name in ("registry.parquet", "doses.parquet"):
+            assert pq.read_schema(copied / name).names == pq.read_schema(paged / name).names
+            assert rows(copied / name) == rows(paged / name)
+    assert count == 50 and len(rows(copied / "registry.parquet")) == registry_admin().count()
 
 
 @pytest.mark.django_db(transaction=True)

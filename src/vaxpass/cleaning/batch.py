@@ -1,9 +1,8 @@
 """Batch runs: the whole backlog through the engine's ``BatchRun`` (DuckDB and Splink),
 and every decision written back.
 
-DuckDB cannot read the app's SQLite or PostgreSQL database offline (its extensions for
-that download at run time), so the registry (the adapter's database) and the doses to
-clean are first exported to Parquet, in pages of bounded size. The decisions come back
+The registry (the adapter's database) and the doses to clean are first exported to
+Parquet (``export``). The decisions come back
 chunk by chunk, each chunk in its own transaction, or on PostgreSQL in two parts written
 at once by two connections (``setwrite.write_prepared``: set-based SQL on PostgreSQL,
 model objects elsewhere; only doses still waiting are touched, so a concurrent
@@ -23,20 +22,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from django.db import OperationalError, connection, connections
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from vaxpass.adapters.registry import RegistryPerson
+from vaxpass.cleaning.export import export_inputs
 from vaxpass.cleaning.incremental import latest_model, models_dir
 from vaxpass.cleaning.models import (
-    MACHINE_METHODS,
-    CleaningDecision,
     CleaningRun,
     Method,
-    Outcome,
     RunKind,
     RunStatus,
 )
@@ -46,126 +40,11 @@ from vaxpass.cleaning.setwrite import Prepared, prepare, write_prepared
 from vaxpass.cleaning.setwrite import available as setwrite_available
 from vaxpass.core.matching import NATIONAL, DoseDecision, Policy, Reason
 from vaxpass.core.matching.comparisons import COMPARISONS
-from vaxpass.linkage import stage2, tables
+from vaxpass.linkage import stage2
 from vaxpass.linkage.model import Model, ModelStore
 from vaxpass.linkage.pipeline import BatchRun, Summary, decisions_sql
-from vaxpass.places.models import Division, Era, Level, WardSuccession
-from vaxpass.records.models import Dose, DoseStatus
-from vaxpass.records.registry import registry_admin
 
-EXPORT_PAGE = 50_000
 Progress = Callable[[str], None]
-
-
-class BatchError(Exception):
-    pass
-
-
-def ward_code_map() -> dict[int, tuple[str, str]]:
-    """Every ward (either era) -> (current ward code, current province code)."""
-    current = {
-        pk: (code, province or "")
-        for pk, code, province in Division.objects.filter(
-            era=Era.CURRENT, level=Level.WARD
-        ).values_list("id", "code", "province__code")
-    }
-    out = dict(current)
-    for legacy, successor in WardSuccession.objects.order_by(
-        "legacy_ward_id", "-is_default", "current_ward_id"
-    ).values_list("legacy_ward_id", "current_ward_id"):
-        if legacy not in out and successor in current:
-            out[legacy] = current[successor]
-    return out
-
-
-def _write_parquet(path: Path, columns: tuple[str, ...], pages: Iterator[list[tuple]]) -> int:
-    schema = pa.schema([(c, pa.string()) for c in columns])
-    count = 0
-    with pq.ParquetWriter(path, schema) as writer:
-        for page in pages:
-            if not page:
-                continue
-            arrays = [pa.array(col, pa.string()) for col in zip(*page, strict=True)]
-            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-            count += len(page)
-    return count
-
-
-def export_registry(path: Path) -> int:
-    """The registry adapter's database as a clean-files registry file."""
-    registry = registry_admin()
-    if not hasattr(registry, "iter_people"):
-        raise BatchError("this registry adapter cannot be exported: pass --registry-file")
-    provinces = {
-        code: province
-        for code, province in Division.objects.filter(
-            era=Era.CURRENT, level=Level.WARD
-        ).values_list("code", "province__code")
-    }
-
-    def pages() -> Iterator[list[tuple]]:
-        for people in registry.iter_people(EXPORT_PAGE):
-            yield [
-                (
-                    person.citizen_id,
-                    person.old_id_number or "",
-                    person.full_name,
-                    person.birth_date,
-                    person.sex,
-                    person.phone or "",
-                    provinces.get(person.ward_code, "") or "",
-                    person.ward_code,
-                    person.household_id,
-                )
-                for person in people
-            ]
-
-    return _write_parquet(path, tables.REGISTRY_COLUMNS, pages())
-
-
-def doses_to_clean(*, redecide: bool = False) -> QuerySet[Dose]:
-    """Recorded doses without a current decision; with ``redecide``, also those a run
-    sent to review or found nobody for (a person's decision is never redone)."""
-    decided = CleaningDecision.objects.filter(dose=OuterRef("pk"), current=True)
-    if redecide:
-        decided = decided.exclude(
-            method__in=MACHINE_METHODS, decision__in=(Outcome.REVIEW, Outcome.NOT_FOUND)
-        )
-    return Dose.objects.filter(status=DoseStatus.RECORDED).exclude(Exists(decided))
-
-
-def export_doses(path: Path, *, redecide: bool = False, limit: int | None = None) -> int:
-    """The doses to clean as a clean-files doses file, wards in the current structure."""
-    wards = ward_code_map()
-    queryset = doses_to_clean(redecide=redecide).order_by("pk")
-    fields = (
-        "pk", "captured_citizen_id", "captured_name", "captured_birth_date", "captured_sex",
-        "captured_phone", "captured_ward_id", "facility__code", "product", "given_on",
-        "dose_number",
-    )  # fmt: skip
-
-    def pages() -> Iterator[list[tuple]]:
-        after, left = 0, limit
-        while left is None or left > 0:
-            size = EXPORT_PAGE if left is None else min(EXPORT_PAGE, left)
-            rows = list(queryset.filter(pk__gt=after).values_list(*fields)[:size])
-            if not rows:
-                return
-            page = []
-            for pk, cid, name, birth, sex, phone, ward, facility, product, on, number in rows:
-                ward_code, province = wards.get(ward or 0, ("", ""))
-                page.append(
-                    (
-                        str(pk), cid, name, birth, sex, phone, province, ward_code, facility,
-                        product, on.isoformat(), str(number),
-                    )
-                )  # fmt: skip
-            yield page
-            after = rows[-1][0]
-            if left is not None:
-                left -= len(rows)
-
-    return _write_parquet(path, tables.DOSE_COLUMNS, pages())
 
 
 _REGISTRY_COLUMNS = "citizen_id, old_id, full_name, birth_date, sex, ward_code, household_id, phone"
@@ -417,15 +296,12 @@ def clean_backlog(
     directory.mkdir(parents=True, exist_ok=True)
     try:
         started = time.perf_counter()
-        if registry_file:
-            registry_path = Path(registry_file)
-        else:
-            say("exporting the registry")
-            registry_path = directory / "registry.parquet"
-            export_registry(registry_path)
-        say("exporting the doses to clean")
+        registry_path = Path(registry_file) if registry_file else directory / "registry.parquet"
         doses_path = directory / "doses.parquet"
-        record.doses_total = export_doses(doses_path, redecide=redecide, limit=limit)
+        say("exporting the doses to clean" + ("" if registry_file else " and the registry"))
+        record.doses_total = export_inputs(
+            None if registry_file else registry_path, doses_path, redecide=redecide, limit=limit
+        )
         record.save(update_fields=["doses_total"])
         seconds["export"] = round(time.perf_counter() - started, 2)
 

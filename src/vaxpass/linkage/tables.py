@@ -65,7 +65,7 @@ def connect(
     DuckDB's, 80 % of RAM) it spills to ``temp_directory`` (default: the system's)."""
     con = duckdb.connect()
     spill = Path(temp_directory or tempfile.gettempdir()) / "vaxpass-duckdb"
-    con.execute(f"SET temp_directory = '{_quote(spill)}'")
+    con.execute(f"SET temp_directory = '{quote_path(spill)}'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if memory_limit:
@@ -81,9 +81,9 @@ def load_table(con, path: str | Path, table: str, columns: tuple[str, ...]) -> i
     if not path.exists():
         raise ContractError(f"{path}: no such file")
     if file_format(path) == "csv":
-        source = f"read_csv('{_quote(path)}', all_varchar = true, header = true)"
+        source = f"read_csv('{quote_path(path)}', all_varchar = true, header = true)"
     else:
-        source = f"read_parquet('{_quote(path)}')"
+        source = f"read_parquet('{quote_path(path)}')"
     present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     missing = [c for c in columns if c not in present]
     if missing:
@@ -110,10 +110,10 @@ def write_query(con, query: str, path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     options = "FORMAT csv, HEADER true" if file_format(path) == "csv" else "FORMAT parquet"
-    con.execute(f"COPY ({query}) TO '{_quote(path)}' ({options})")
+    con.execute(f"COPY ({query}) TO '{quote_path(path)}' ({options})")
 
 
-def _quote(path: Path) -> str:
+def quote_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 

@@ -215,6 +215,17 @@ class SqlRegistry:
             yield people
             after = people[-1].citizen_id
 
+    def copy_csv(self, out: Path) -> None:
+        """Everyone as CSV, no header, columns in REGISTRY_COLUMNS' order, written by
+        PostgreSQL itself (a million people in seconds; ``iter_people`` takes a minute)."""
+        if self.dialect != "postgresql":
+            raise ValueError("copy_csv needs the PostgreSQL registry")
+        with self._cursor() as cur, open(out, "wb") as handle:
+            statement = f"COPY (SELECT {_SELECT} FROM {self.table}) TO STDOUT (FORMAT csv)"
+            with cur.copy(statement) as copy:
+                for data in copy:
+                    handle.write(data)
+
     def count(self) -> int:
         with self._cursor() as cur:
             cur.execute(self._sql("SELECT COUNT(*) FROM {table}"))

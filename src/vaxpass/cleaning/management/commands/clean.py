@@ -4,7 +4,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from vaxpass.cleaning.batch import BatchError, clean_backlog
+from vaxpass.cleaning.batch import clean_backlog
+from vaxpass.cleaning.export import BatchError
 from vaxpass.cleaning.incremental import latest_model, models_dir
 from vaxpass.core.matching import NATIONAL, Policy
 from vaxpass.linkage.tables import ContractError
