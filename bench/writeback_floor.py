@@ -164,7 +164,7 @@ def main() -> None:
     for name in args.variants.split(","):
         audit, keys = variants[name]
         clean_platform.sql(f"DROP DATABASE IF EXISTS {run_db} WITH (FORCE)")
-        clean_platform.sql(f"CREATE DATABASE {run_db} TEMPLATE {template}")
+        clean_platform.copy_template(template, run_db)
         url = f"{clean_platform.SERVER}/{run_db}"
         try:
             # A template loaded by older code gets this code's migrations (untimed).

@@ -167,3 +167,23 @@ def test_two_writers_leave_what_one_leaves(committed_places, generated, monkeypa
     call_command("clean", train=True, today=TODAY, chunk=300, stdout=StringIO(), verbosity=0)
     assert len(threads) == 2
     _check_run(truth, recorded)
+
+
+def test_run_registry_answers_by_either_id_with_or_without_its_indexes():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE registry_raw AS SELECT * FROM (VALUES"
+        " ('001090000001', '012345678', 'Lê Văn A', '1990-01-01', 'M', '00001', 'h1', ''),"
+        " ('001090000002', '', 'Lê Thị B', '1991', 'F', '00001', 'h1', '0912345678'))"
+        " t(citizen_id, old_id, full_name, birth_date, sex, ward_code, household_id, phone)"
+    )
+    for indexed in (False, True):
+        if indexed:
+            batch.index_registry(con)
+        found = batch.RegistryFromRun(con)(["012345678", "001090000002", "0'1", ""])
+        assert sorted(found) == ["001090000002", "012345678"]
+        assert found["012345678"].citizen_id == "001090000001"
+        assert found["001090000002"].phone == "0912345678"
+    assert batch.RegistryFromRun(con)([]) == {}

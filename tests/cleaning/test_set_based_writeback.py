@@ -270,3 +270,21 @@ def test_two_writers_never_give_one_person_to_two_registry_people(
         town.neighbour.citizen_id, town.far.citizen_id)  # fmt: skip
     assert (hers.person.full_name, his.person.full_name) == (
         town.neighbour.full_name, town.far.full_name)  # fmt: skip
+
+
+def test_join_settings_come_back_as_they_were():
+    """The set-based path turns hash and merge joins off for its own statements only; the
+    model path after it in the same transaction plans as the server is configured."""
+
+    def shown():
+        cursor.execute(
+            "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')"
+        )
+        return list(cursor.fetchone())
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_mergejoin = off")  # a server configured so
+        saved = setwrite._nested_loops_only(cursor)
+        assert saved == ["on", "off"] and shown() == ["off", "off"]
+        setwrite._restore(cursor, saved)
+        assert shown() == ["on", "off"]

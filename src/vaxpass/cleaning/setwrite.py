@@ -280,11 +280,13 @@ _JOIN_METHODS = ("enable_hashjoin", "enable_mergejoin")
 
 def _nested_loops_only(cursor) -> list[str]:
     """Hash and merge joins off until ``_restore`` (within the transaction); returns the
-    settings as they were."""
-    cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _JOIN_METHODS))
-    saved = list(cursor.fetchone())
-    cursor.execute("SELECT " + ", ".join(f"set_config('{n}', 'off', true)" for n in _JOIN_METHODS))
-    return saved
+    settings as they were. One round trip: the subquery (kept apart by ``OFFSET 0``)
+    reads them before the outer select list changes them."""
+    read = ", ".join(f"current_setting('{name}') AS s{i}" for i, name in enumerate(_JOIN_METHODS))
+    off = ", ".join(f"set_config('{name}', 'off', true)" for name in _JOIN_METHODS)
+    kept = ", ".join(f"was.s{i}" for i in range(len(_JOIN_METHODS)))
+    cursor.execute(f"SELECT {kept}, {off} FROM (SELECT {read} OFFSET 0) was")
+    return list(cursor.fetchone()[: len(_JOIN_METHODS)])
 
 
 def _restore(cursor, saved: list[str]) -> None:

@@ -4,7 +4,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from vaxpass.cleaning.batch import clean_backlog
+from vaxpass.cleaning.batch import BATCH_CHUNK, clean_backlog
 from vaxpass.cleaning.export import BatchError
 from vaxpass.cleaning.incremental import latest_model, models_dir
 from vaxpass.core.matching import NATIONAL, Policy
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--policy", help="a policy JSON file (default: the national policy)")
         parser.add_argument("--registry-file", help="a registry export (.csv / .parquet) to use")
         parser.add_argument("--limit", type=int, help="clean at most this many doses")
-        parser.add_argument("--chunk", type=int, default=5000, help="doses per transaction")
+        parser.add_argument("--chunk", type=int, default=BATCH_CHUNK, help="doses per transaction")
         parser.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
         parser.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 6GB")
         parser.add_argument("--work-dir", help="where the export files go (default: a temp dir)")
