@@ -100,14 +100,19 @@ def ensure_model(size: int, seed: int, data: Path, data_dir: Path) -> None:
     shutil.copy(newest, models / newest.name)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The options of a platform cleaning bench (this one's and bench/clean_statements.py's)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--size", type=int, default=1_000_000, help="people (default 1,000,000)")
     parser.add_argument("--doses", type=int, help="clean only the first N doses")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--chunk", type=int, default=25_000, help="doses per transaction")
     parser.add_argument("--data", type=Path, default=Path("/work/bench-data"))
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = arguments(__doc__).parse_args()
     template, data_dir = ensure_template(args.size, args.seed, args.data)
     run_db = f"{template}_run"
     sql(f"DROP DATABASE IF EXISTS {run_db} WITH (FORCE)")

@@ -10,7 +10,6 @@ Statements are grouped by their first 90 characters; the COPY that stages a chun
 past Django's cursor and is not counted. Prints the top statements, then one JSON line.
 """
 
-import argparse
 import json
 import os
 import re
@@ -54,13 +53,8 @@ def wrap_timers(spent: dict[str, list]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=1_000_000, help="people (default 1,000,000)")
-    parser.add_argument("--doses", type=int, help="clean only the first N doses")
-    parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument("--chunk", type=int, default=25_000, help="doses per transaction")
+    parser = clean_platform.arguments(__doc__)
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--data", type=Path, default=Path("/work/bench-data"))
     args = parser.parse_args()
     template, data_dir = clean_platform.ensure_template(args.size, args.seed, args.data)
     run_db = f"{template}_statements"

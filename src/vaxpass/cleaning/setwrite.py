@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -33,6 +33,7 @@ from vaxpass.cleaning.models import LINK_OUTCOMES, CleaningDecision, Correction
 from vaxpass.cleaning.services import RegistryLookup, WriteResult, record_engine_decisions
 from vaxpass.core.identity import name_key
 from vaxpass.core.matching import Decision, DoseDecision
+from vaxpass.core.matching.decisions import Correction as CoreCorrection
 from vaxpass.places.models import Era, Level
 from vaxpass.records.audit import bulk_audit_sql
 from vaxpass.records.models import Dose, DoseStatus, Person
@@ -49,6 +50,7 @@ _STAGED = (
     ("r_birth_date", "text"), ("r_sex", "text"), ("r_phone", "text"),
     ("r_ward_code", "text"), ("r_name_key", "text"),
 )  # fmt: skip
+_CORRECTION = tuple(CoreCorrection.__dataclass_fields__)  # its fields, in their order
 # Person field -> (the dose's captured column shown next to it, the registry's value).
 _ALIGNED = (
     ("citizen_id", "captured_citizen_id", "l.citizen_id"),
@@ -152,6 +154,7 @@ def _staged_rows(decisions: Sequence[DoseDecision], people) -> list[tuple]:
     not-found decisions)."""
     nobody = ("",) * 7
     registry: dict[str, tuple] = {}  # citizen ID -> its values, name key computed once
+    said: dict[tuple, tuple[str, str]] = {}  # a run's decisions share a few sets of reasons
     rows = []
     for seq, d in enumerate(decisions):
         values = nobody
@@ -164,13 +167,17 @@ def _staged_rows(decisions: Sequence[DoseDecision], people) -> list[tuple]:
                     person.sex, person.phone or "", person.ward_code,
                     name_key(person.full_name),
                 )  # fmt: skip
-        reasons = [str(r) for r in d.reasons]
+        reasons = said.get(d.reasons)
+        if reasons is None:
+            named = [str(r) for r in d.reasons]
+            reasons = said[d.reasons] = (json.dumps(named), " ".join(named))
+        # As dataclasses.asdict gives them, without its deep copy (5 µs a correction).
+        corrections = [{name: getattr(c, name) for name in _CORRECTION} for c in d.corrections]
         rows.append(
             (
                 seq, int(d.dose_id), d.decision.value, d.stage, d.citizen_id or "",
-                d.probability, json.dumps(reasons),
-                json.dumps([asdict(c) for c in d.corrections]), d.policy_version,
-                d.model_version, " ".join(reasons), *values,
+                d.probability, reasons[0], json.dumps(corrections) if corrections else "[]",
+                d.policy_version, d.model_version, reasons[1], *values,
             )
         )  # fmt: skip
     return rows
