@@ -140,7 +140,9 @@ def issue_range(
             for n, r in enumerate(group)
         ]
         holders.append((dcc.Person.from_full_name(name, birth), doses))
-    options = {"issuer_country": COUNTRY, "issued_at": at, "validity": settings.PASSPORT_VALIDITY}
+    # Stored is the HC1 text: the DCC JSON of each certificate is not built.
+    options = {"issuer_country": COUNTRY, "issued_at": at, "validity": settings.PASSPORT_VALIDITY,
+               "payloads": False}  # fmt: skip
     try:
         results = encode_vaccination_certificates(holders, signer, **options)
     except DccError:  # someone's data cannot make a certificate: issue the others

@@ -262,6 +262,21 @@ def test_batch_claims_and_payloads_are_fresh_and_exact():
     )
 
 
+def test_batch_without_payloads_signs_the_same_claims():
+    """Mass issuing leaves out the DCC JSON dicts; the HC1 holds the same claims."""
+    signer = pki.KeySigner(ec.generate_private_key(ec.SECP256R1()), b"certificate", "test")
+    holders = [(PEOPLE[p], PATTERNS[d]) for p in PEOPLE for d in PATTERNS]
+    uvcis = make_uvcis(len(holders))
+    full = encode_vaccination_certificates(holders, signer, issued_at=NOW, uvcis=uvcis)
+    lean = encode_vaccination_certificates(
+        holders, signer, issued_at=NOW, uvcis=uvcis, payloads=False
+    )
+    for with_dcc, without in zip(full, lean, strict=True):
+        assert without.dcc is None and without.uvci == with_dcc.uvci
+        assert independent_decode(without.hc1)[1] == independent_decode(with_dcc.hc1)[1]
+        assert without.expires_at == with_dcc.expires_at
+
+
 def test_make_uvcis():
     uvcis = make_uvcis(3000)
     assert len(set(uvcis)) == 3000

@@ -74,33 +74,43 @@ def latest_dose(doses: Sequence[Dose]) -> Dose:
 
 def vaccination_payload(person: Person, doses: Sequence[Dose], uvci: str) -> dict[str, Any]:
     """The DCC JSON for ``person`` vaccinated with ``doses``, identified by ``uvci``."""
-    return _parts(person, doses, uvci)[0]
+    dcc = _parts(person, doses, uvci)[0]
+    assert dcc is not None  # built whenever payload is asked for, as here
+    return dcc
 
 
 def payload_and_claims(
-    person: Person, doses: Sequence[Dose], uvci: str, claims_prefix: bytes
-) -> tuple[dict[str, Any], bytes]:
+    person: Person,
+    doses: Sequence[Dose],
+    uvci: str,
+    claims_prefix: bytes,
+    *,
+    payload: bool = True,
+) -> tuple[dict[str, Any] | None, bytes]:
     """The DCC JSON (as ``vaccination_payload``) and its CWT claims as CBOR: the claims
     are ``claims_prefix`` (``cbor.claims_prefix``, one per batch) followed by this DCC's
     own parts.
 
     Both come from three cached parts, the vaccination entry without its UVCI, the name
     and the birth date, each checked once per distinct value: 7 µs a certificate here
-    against 13 µs building the dict and then encoding it (measured together)."""
-    dcc, name_cbor, birth_date_cbor, entry_cbor = _parts(person, doses, uvci)
+    against 13 µs building the dict and then encoding it (measured together). Without
+    ``payload`` the DCC JSON is not built (None): the claims alone."""
+    dcc, name_cbor, birth_date_cbor, entry_cbor = _parts(person, doses, uvci, payload)
     claims = b"".join((claims_prefix, name_cbor, birth_date_cbor, entry_cbor, text_value(uvci)))
     return dcc, claims
 
 
 def _parts(
-    person: Person, doses: Sequence[Dose], uvci: str
-) -> tuple[dict[str, Any], bytes, bytes, bytes]:
+    person: Person, doses: Sequence[Dose], uvci: str, payload: bool = True
+) -> tuple[dict[str, Any] | None, bytes, bytes, bytes]:
     dose = latest_dose(doses)
     entry, entry_cbor = _dose_part(
         dose.product, dose.dose_number, dose.series_total, dose.date, dose.country, dose.issuer
     )
     name, name_cbor = _name_part(person.family_name, person.given_name)
     birth_date_cbor = _birth_date_part(person.birth_date)
+    if not payload:
+        return None, name_cbor, birth_date_cbor, entry_cbor
     # The cached dicts are copied: what the caller gets is its own.
     dcc: dict[str, Any] = {"ver": DCC_VERSION, "nam": name.copy(), "dob": person.birth_date}
     dcc["v"] = [{**entry, "ci": uvci}]
