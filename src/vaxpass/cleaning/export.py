@@ -192,10 +192,6 @@ def _copy_out(sql: str, params, out: Path) -> None:
                 handle.write(data)
 
 
-def _copy_registry(out: Path) -> None:
-    registry_admin().copy_csv(out)
-
-
 def _copy_doses(out: Path, *, redecide: bool, limit: int | None) -> None:
     sql, params = _doses_queryset(redecide=redecide, limit=limit).query.sql_with_params()
     _copy_out(sql, params, out)
@@ -220,7 +216,7 @@ def _copy_inputs(
             lambda: _copy_doses(doses_csv, redecide=redecide, limit=limit)
         ]
         if registry_path is not None:
-            jobs.append(lambda: _copy_registry(registry_csv))
+            jobs.append(lambda: registry_admin().copy_csv(registry_csv))
         if connection.in_atomic_block or len(jobs) == 1:
             # A second connection would not see the caller's uncommitted rows.
             for job in jobs:
