@@ -155,13 +155,13 @@ def export_registry(path: Path) -> int:
 def export_doses(path: Path, *, redecide: bool = False, limit: int | None = None) -> int:
     """The doses to clean as a clean-files doses file, page by page."""
     wards = ward_code_map()
-    queryset = doses_to_clean(redecide=redecide).order_by("pk")
+    queryset = _doses_queryset(redecide=redecide, limit=None)
 
     def pages() -> Iterator[list[tuple]]:
         after, left = 0, limit
         while left is None or left > 0:
             size = EXPORT_PAGE if left is None else min(EXPORT_PAGE, left)
-            rows = list(queryset.filter(pk__gt=after).values_list(*_DOSE_FIELDS)[:size])
+            rows = list(queryset.filter(pk__gt=after)[:size])
             if not rows:
                 return
             page = []
@@ -237,27 +237,23 @@ def _copy_inputs(
 
 
 def _register_wards(con) -> None:
+    """The two small maps the contract files need, as DuckDB tables: every ward's key
+    (either era) to its current ward and province codes; a current ward's code to its
+    province's."""
     wards = ward_code_map()
-    con.register(
-        "ward_map",
-        pa.table(
-            {
-                "ward_id": pa.array([str(k) for k in wards], pa.string()),
-                "ward_code": pa.array([v[0] for v in wards.values()], pa.string()),
-                "province_code": pa.array([v[1] for v in wards.values()], pa.string()),
-            }
-        ),
-    )
+    con.register("ward_map", _text_table(
+        ward_id=[str(k) for k in wards], ward_code=[v[0] for v in wards.values()],
+        province_code=[v[1] for v in wards.values()],
+    ))  # fmt: skip
     provinces = _current_provinces()
     con.register(
         "province_of",
-        pa.table(
-            {
-                "ward_code": pa.array(list(provinces), pa.string()),
-                "province_code": pa.array(list(provinces.values()), pa.string()),
-            }
-        ),
+        _text_table(ward_code=list(provinces), province_code=list(provinces.values())),
     )
+
+
+def _text_table(**columns: list[str]) -> pa.Table:
+    return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
 
 def _read_csv(path: Path, names: tuple[str, ...]) -> str:
@@ -291,6 +287,7 @@ def _doses_contract(con, raw: Path, out: Path) -> int:
             FROM {_read_csv(raw, _DOSE_RAW)} d LEFT JOIN ward_map w USING (ward_id))
         TO '{tables.quote_path(out)}' (FORMAT parquet)"""
     )
-    return con.execute(f"SELECT count(*) FROM read_parquet('{tables.quote_path(out)}')").fetchall()[
-        0
-    ][0]
+    (count,) = con.execute(
+        f"SELECT count(*) FROM read_parquet('{tables.quote_path(out)}')"
+    ).fetchone()
+    return count
