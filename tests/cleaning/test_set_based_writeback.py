@@ -204,7 +204,7 @@ def test_an_incremental_run_takes_the_set_based_path(
     apply = setwrite._apply
 
     def spy(chunk, **kwargs):
-        applied.append(len(chunk.set_based))
+        applied.append(chunk.staged)
         return apply(chunk, **kwargs)
 
     monkeypatch.setattr(setwrite, "_apply", spy)

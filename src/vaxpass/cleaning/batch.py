@@ -38,6 +38,7 @@ from vaxpass.cleaning.reasons import AppReason
 from vaxpass.cleaning.services import WriteResult
 from vaxpass.cleaning.setwrite import Prepared, prepare, write_prepared
 from vaxpass.cleaning.setwrite import available as setwrite_available
+from vaxpass.cleaning.staging import StagedRun
 from vaxpass.core.matching import NATIONAL, DoseDecision, Policy, Reason
 from vaxpass.core.matching.comparisons import COMPARISONS
 from vaxpass.linkage import stage2
@@ -209,29 +210,52 @@ def _write_retrying(chunk: Prepared, **kwargs) -> WriteResult:
     return write_prepared(chunk, **kwargs)
 
 
-def _write_back(
-    engine: BatchRun, record: CleaningRun, *, chunk: int, redecide: bool, today, into
-) -> Iterator[int]:
-    """Write the engine's decisions back chunk by chunk, yielding each chunk's size. A
-    thread of its own reads the next chunk from DuckDB and prepares it
-    (``setwrite.prepare``) while the database writes the one before; on PostgreSQL each
-    chunk is written in parts by ``_writers()`` connections at once, each part in its own
-    transaction."""
-    writers = _writers()
-    chunks = engine.decisions(chunk_size=chunk)
-    ahead_lookup = RegistryFromRun(engine.con)  # a DuckDB cursor per thread
+def _staged(engine: BatchRun, chunk: int, writers: int) -> Callable[[], tuple | None]:
+    """The next chunk's parts as DuckDB stages them (``staging``), for PostgreSQL."""
+    parts = iter(StagedRun(engine, chunk=chunk, parts=writers))
 
+    def next_chunk() -> tuple[list[Prepared], dict] | None:
+        ready = next(parts, None)
+        return None if ready is None else (ready, {})
+
+    return next_chunk
+
+
+def _preparing(engine: BatchRun, chunk: int, writers: int, lookup: RegistryFromRun,
+               redecide: bool) -> Callable[[], tuple[list[Prepared], dict] | None]:  # fmt: skip
+    """The next chunk's parts as ``setwrite.prepare`` makes them from DoseDecision
+    objects (SQLite, and runs that decide doses again), with the registry people they
+    name."""
+    chunks = engine.decisions(chunk_size=chunk)
     order_registry_by_dose(engine.con)
-    index_registry(engine.con)
 
     def next_chunk() -> tuple[list[Prepared], dict] | None:
         decisions = next(chunks, None)
         if decisions is None:
             return None
-        known = chunk_registry(ahead_lookup.con, decisions)
-        lookup = ChunkLookup(known, ahead_lookup)
+        known = chunk_registry(lookup.con, decisions)
+        people = ChunkLookup(known, lookup)
         parts = _partition(decisions, writers) if writers > 1 else [decisions]
-        return [prepare(part, lookup=lookup, redecide=redecide) for part in parts], known
+        return [prepare(part, lookup=people, redecide=redecide) for part in parts], known
+
+    return next_chunk
+
+
+def _write_back(
+    engine: BatchRun, record: CleaningRun, *, chunk: int, redecide: bool, today, into
+) -> Iterator[int]:
+    """Write the engine's decisions back chunk by chunk, yielding each chunk's size. A
+    thread of its own reads the next chunk from DuckDB and prepares it (``staging`` on
+    PostgreSQL, else ``setwrite.prepare``) while the database writes the one before; on PostgreSQL each
+    chunk is written in parts by ``_writers()`` connections at once, each part in its own
+    transaction."""
+    writers = _writers()
+    ahead_lookup = RegistryFromRun(engine.con)  # a DuckDB cursor per thread
+    index_registry(engine.con)
+    if setwrite_available() and not redecide:
+        next_chunk = _staged(engine, chunk, writers)
+    else:
+        next_chunk = _preparing(engine, chunk, writers, ahead_lookup, redecide)
 
     def writer(fallback: RegistryFromRun):
         def write(part: Prepared, known: dict) -> WriteResult:
@@ -259,7 +283,7 @@ def _write_back(
                 results = [write_here(parts[0], known), *(f.result() for f in elsewhere)]
                 for result in results:
                     into.add(result)
-                yield sum(len(part.decisions) for part in parts)
+                yield sum(part.size for part in parts)
         finally:
             # The pool's thread has a connection of its own: closed with the thread.
             pool.submit(connections.close_all).result()

@@ -21,7 +21,7 @@ site, not for national batches.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -42,7 +42,7 @@ from vaxpass.records.models import Dose, DoseStatus, Person
 # path's dozen statements cost more than the model objects they replace.
 SET_BASED_FROM = 50
 # The staged decisions: column and type, in the order of `_staged_rows`' tuples.
-_STAGED = (
+STAGED_COLUMNS = (
     ("seq", "integer"), ("dose_id", "bigint"), ("decision", "text"), ("stage", "smallint"),
     ("citizen_id", "text"), ("probability", "double precision"), ("reasons", "jsonb"),
     ("corrections", "jsonb"), ("policy_version", "text"), ("model_version", "text"),
@@ -69,17 +69,24 @@ def _set_based(d: DoseDecision) -> bool:
     return d.decision is not Decision.REVIEW and not d.merge_with
 
 
+def _no_links(citizen_ids: set[str]) -> list[DoseDecision]:
+    return []
+
+
 @dataclass
 class Prepared:
-    """A chunk made ready for the database (by a thread of its own in a batch run, while
-    the database writes the chunk before): the decisions for the set-based path with
-    their staged rows and registry people, and the rest for the model path."""
+    """A part of a chunk made ready for the database (by a thread of its own in a batch
+    run, while the database writes the chunk before): the rows staged for the set-based
+    path, the decisions for the model path, and how to find the staged links of given
+    registry people again (those the model path must take after all)."""
 
-    decisions: Sequence[DoseDecision]
-    set_based: list[DoseDecision] = field(default_factory=list)
-    rows: list[tuple] = field(default_factory=list)
+    size: int  # decisions in the part
+    # Rows of STAGED_COLUMNS: tuples, or CSV text when DuckDB staged them (``staging``).
+    rows: list[tuple] | bytes = field(default_factory=list)
+    staged: int = 0
     rest: list[DoseDecision] = field(default_factory=list)
     unknown: int = 0  # links to a registry person no longer in the registry
+    links_of: Callable[[set[str]], list[DoseDecision]] = _no_links
 
 
 def prepare(
@@ -87,17 +94,24 @@ def prepare(
 ) -> Prepared:
     """Everything about a chunk that needs no database of the app's."""
     if not available() or redecide or len(decisions) < SET_BASED_FROM:
-        return Prepared(decisions, rest=list(decisions))
+        return Prepared(len(decisions), rest=list(decisions))
+    return staged_in_python(decisions, lookup=lookup)
+
+
+def staged_in_python(decisions: Sequence[DoseDecision], *, lookup: RegistryLookup) -> Prepared:
+    """A chunk's set-based rows from its DoseDecision objects, the rest for the model
+    path (a batch run on PostgreSQL has DuckDB stage them: ``staging``)."""
     fast = [d for d in decisions if _set_based(d)]
     wanted = sorted({d.citizen_id for d in fast if d.decision.links and d.citizen_id})
     people = dict(lookup(wanted)) if wanted else {}
     usable = [d for d in fast if not d.decision.links or d.citizen_id in people]
     return Prepared(
-        decisions,
-        set_based=usable,
+        len(decisions),
         rows=_staged_rows(usable, people),
+        staged=len(usable),
         rest=[d for d in decisions if not _set_based(d)],
         unknown=len(fast) - len(usable),
+        links_of=lambda cids: [d for d in usable if d.decision.links and d.citizen_id in cids],
     )
 
 
@@ -108,7 +122,7 @@ def write_prepared(
     """Write a prepared chunk in one transaction: the set-based part, then through the
     model path what is left and what the set-based part handed back. ``searched`` as for
     ``record_engine_decisions`` (it only concerns reviews, which take the model path)."""
-    if not chunk.set_based and not chunk.unknown:
+    if not chunk.staged and not chunk.unknown:
         return record_engine_decisions(
             chunk.rest, run=run, method=method, lookup=lookup, redecide=redecide,
             searched=searched, today=today,
@@ -171,16 +185,22 @@ def _staged_rows(decisions: Sequence[DoseDecision], people) -> list[tuple]:
         if reasons is None:
             named = [str(r) for r in d.reasons]
             reasons = said[d.reasons] = (json.dumps(named), " ".join(named))
-        # As dataclasses.asdict gives them, without its deep copy (5 µs a correction).
-        corrections = [{name: getattr(c, name) for name in _CORRECTION} for c in d.corrections]
         rows.append(
             (
                 seq, int(d.dose_id), d.decision.value, d.stage, d.citizen_id or "",
-                d.probability, reasons[0], json.dumps(corrections) if corrections else "[]",
+                d.probability, reasons[0], corrections_json(d.corrections),
                 d.policy_version, d.model_version, reasons[1], *values,
             )
         )  # fmt: skip
     return rows
+
+
+def corrections_json(corrections: Sequence[CoreCorrection]) -> str:
+    """A decision's corrections as stored: the list dataclasses.asdict gives, without its
+    deep copy (5 µs a correction)."""
+    if not corrections:
+        return "[]"
+    return json.dumps([{name: getattr(c, name) for name in _CORRECTION} for c in corrections])
 
 
 def _sequence(model) -> str:
@@ -192,8 +212,7 @@ def _apply(chunk: Prepared, *, run, method: str) -> tuple[WriteResult, list[Dose
     back to the model path (links whose Person has signed doses)."""
     result = WriteResult()
     result.skipped += chunk.unknown  # the registry changed since the run
-    usable = chunk.set_based
-    if not usable:
+    if not chunk.staged:
         return result, []
     # As the model path: a run's links are applied by nobody (applied_by and the audit
     # entries' actor empty), the run itself says who started it.
@@ -212,12 +231,18 @@ def _apply(chunk: Prepared, *, run, method: str) -> tuple[WriteResult, list[Dose
         "level": Level.WARD,
     }
     with connection.cursor() as cursor:
-        columns = ", ".join(f"{name} {kind}" for name, kind in _STAGED)
+        columns = ", ".join(f"{name} {kind}" for name, kind in STAGED_COLUMNS)
         cursor.execute(f"CREATE TEMP TABLE cleaning_staged ({columns}) ON COMMIT DROP")
-        names = ", ".join(name for name, _kind in _STAGED)
-        with cursor.cursor.copy(f"COPY cleaning_staged ({names}) FROM STDIN") as copy:
-            for row in chunk.rows:
-                copy.write_row(row)
+        names = ", ".join(name for name, _kind in STAGED_COLUMNS)
+        if isinstance(chunk.rows, bytes):
+            with cursor.cursor.copy(
+                f"COPY cleaning_staged ({names}) FROM STDIN (FORMAT csv)"
+            ) as copy:
+                copy.write(chunk.rows)
+        else:
+            with cursor.cursor.copy(f"COPY cleaning_staged ({names}) FROM STDIN") as copy:
+                for row in chunk.rows:
+                    copy.write_row(row)
         # A temporary table has no statistics: without them the planner may scan the doses.
         cursor.execute("ANALYZE cleaning_staged (dose_id)")
         # From here on every join goes from the chunk's few thousand rows into a table the
@@ -256,24 +281,30 @@ def _apply(chunk: Prepared, *, run, method: str) -> tuple[WriteResult, list[Dose
             params,
         )
         signed = {row[0] for row in cursor.fetchall()}
-        handed_back = [d for d in usable if d.decision.links and d.citizen_id in signed]
+        handed_back = chunk.links_of(signed) if signed else []
         if signed:
             cursor.execute(
                 "DELETE FROM cleaning_chosen WHERE citizen_id = ANY(%(cids)s)",
                 {"cids": sorted(signed)},
             )
-        params["cids"] = sorted({d.citizen_id for d in usable if d.decision.links} - signed)
-        cursor.execute("SELECT count(*) FROM cleaning_chosen")
-        chosen = cursor.fetchone()[0]
-        result.skipped += len(usable) - len(handed_back) - chosen
+        # What is applied, counted by decision and reasons, and the registry people linked.
+        cursor.execute(
+            """SELECT decision, reasons::text, count(*),
+                      array_agg(DISTINCT citizen_id) FILTER (WHERE decision = ANY(%(links)s))
+               FROM cleaning_chosen GROUP BY 1, 2""",
+            params,
+        )
+        cids: set[str] = set()
+        for decision, reasons, count, linked in cursor.fetchall():
+            result.decisions[decision] += count
+            for reason in json.loads(reasons):
+                result.reasons[reason] += count
+            cids.update(linked or ())
+        params["cids"] = sorted(cids)
+        chosen = sum(result.decisions.values())
+        result.skipped += chunk.staged - len(handed_back) - chosen
         _insert_decisions(cursor, params)
         verified = _link(cursor, params)
-        cursor.execute("SELECT dose_id FROM cleaning_chosen")
-        applied = {row[0] for row in cursor.fetchall()}
-        for d in usable:
-            if int(d.dose_id) in applied:
-                result.decisions[d.decision.value] += 1
-                result.reasons.update(str(r) for r in d.reasons)
         cursor.execute("DROP TABLE cleaning_staged, cleaning_chosen, cleaning_links")
         _restore(cursor, saved)
     result.applied = chosen

@@ -16,7 +16,7 @@ same rules as ``Policy.settle``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -288,10 +288,13 @@ class BatchRun:
         self._timed("write", lambda: tables.write_query(self.con, self.OUTPUT_SQL, path))
 
     def decisions(
-        self, chunk_size: int = 10_000, *, with_corrections: bool = True
-    ) -> Iterator[list[DoseDecision]]:
-        """All decisions, in chunks, as the core's DoseDecision. With corrections, each
-        linked dose carries the fields to align, captured value next to registry value."""
+        self, chunk_size: int = 10_000, *, with_corrections: bool = True, where: str = "",
+        params: Sequence = (),
+    ) -> Iterator[list[DoseDecision]]:  # fmt: skip
+        """All decisions (or those ``where`` names, a condition on ``d`` the decisions
+        and ``x`` the doses, with its ``params``), in chunks, as the core's DoseDecision.
+        With corrections, each linked dose carries the fields to align, captured value
+        next to registry value."""
         identity = ", ".join(f"x.{c}" for c in CapturedIdentity.__dataclass_fields__)
         person = ", ".join(f"r.{c}" for c in RegisteredIdentity.__dataclass_fields__)
         result = self.con.cursor().execute(
@@ -300,7 +303,9 @@ class BatchRun:
                        {identity}, {person}
                 FROM decisions d JOIN doses_raw x USING (dose_id)
                 LEFT JOIN registry_raw r ON r.citizen_id = d.citizen_id
-                ORDER BY d.dose_id"""
+                {f"WHERE {where}" if where else ""}
+                ORDER BY d.dose_id""",
+            list(params),
         )
         captured_n = len(CapturedIdentity.__dataclass_fields__)
         while rows := result.fetchmany(chunk_size):
