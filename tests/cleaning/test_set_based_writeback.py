@@ -16,6 +16,7 @@ from vaxpass.cleaning.models import CleaningDecision, Correction, Method
 from vaxpass.cleaning.services import record_engine_decisions, registry_lookup
 from vaxpass.core.matching import Decision, DoseDecision
 from vaxpass.core.matching.decisions import Correction as Align
+from vaxpass.records.audit import snapshot
 from vaxpass.records.models import AuditEntry, Dose, DoseStatus, Person
 
 pytestmark = [
@@ -44,7 +45,7 @@ def _decision(dose, kind, citizen_id="", stage=1, reasons=("id_match",), correct
     )  # fmt: skip
 
 
-def _state(doses, people_before: set[int], audit_after: int):
+def _state(doses, people_before: set[int], audit_after: int, snapshots: dict):
     """What a write-back left, with the ids of People it made replaced by their registry
     person (they differ between the two runs)."""
 
@@ -77,22 +78,38 @@ def _state(doses, people_before: set[int], audit_after: int):
                             correction.method, correction.applied_by_id, correction.why,
                             correction.decision.dose_id),
         )  # fmt: skip
+
+    def ids(model: str, values: dict) -> dict:
+        values.pop("updated_at", None)  # the time of the write
+        values.pop("created_at", None)
+        key = "id" if model == "records.Person" else "person"
+        values[key] = who(values[key])
+        return values
+
+    # The story the log tells of each object: its entries applied in turn to what was
+    # stored before the write (an ORM save's entry holds every field, a bulk update's only
+    # those it changed), each entry's "before" checked against the story so far.
+    told: dict = {}
+    for entry in AuditEntry.objects.filter(pk__gt=audit_after).order_by("pk"):
+        key = (entry.model, entry.object_id)
+        actions, state = told.get(key, ((), None if entry.action == "create" else snapshots[key]))
+        if entry.before is not None:
+            assert {k: state.get(k) for k in entry.before} == entry.before, entry.pk
+        told[key] = ((*actions, (entry.action, entry.actor_id)), {**(state or {}), **entry.after})
     audits = []
-    for entry in AuditEntry.objects.filter(pk__gt=audit_after):
-        after = dict(entry.after)
-        after.pop("updated_at", None)  # the time of the write
-        if entry.model == "records.Person":
-            after.pop("created_at") if entry.action == "create" else None
-            after["id"] = who(after["id"])
-        else:
-            after["person"] = who(after["person"])
-        audits.append((entry.action, entry.model, entry.actor_id, repr(sorted(after.items()))))
+    for (model, object_id), (actions, state) in told.items():
+        obj = who(int(object_id)) if model == "records.Person" else object_id
+        audits.append((model, obj, actions, repr(sorted(ids(model, dict(state)).items()))))
     return people, dose_rows, sorted(audits, key=repr)
 
 
 def _both_ways(doses, decisions, django_capture_on_commit_callbacks):
     people_before = set(Person.objects.values_list("pk", flat=True))
     audit_after = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    snapshots = {
+        (obj._meta.label, str(obj.pk)): snapshot(obj)
+        for obj in [*Person.objects.all(), *Dose.objects.filter(pk__in=[d.pk for d in doses])]
+    }
     outcomes = []
     for write in (record_engine_decisions, setwrite.write_engine_decisions):
         try:
@@ -101,7 +118,9 @@ def _both_ways(doses, decisions, django_capture_on_commit_callbacks):
                     result = write(
                         decisions, run=None, method=Method.BATCH, lookup=registry_lookup()
                     )
-                outcomes.append((result, len(callbacks), _state(doses, people_before, audit_after)))
+                outcomes.append(
+                    (result, len(callbacks), _state(doses, people_before, audit_after, snapshots))
+                )
                 raise Rollback
         except Rollback:
             pass

@@ -35,7 +35,7 @@ from vaxpass.core.identity import name_key
 from vaxpass.core.matching import Decision, DoseDecision
 from vaxpass.core.matching.decisions import Correction as CoreCorrection
 from vaxpass.places.models import Era, Level
-from vaxpass.records.audit import bulk_audit_sql
+from vaxpass.records.audit import bulk_audit_sql, bulk_change_audit_sql
 from vaxpass.records.models import Dose, DoseStatus, Person
 
 # Smaller chunks take the model path: for a few doses (a dose recorded live) the set-based
@@ -59,6 +59,10 @@ _ALIGNED = (
     ("birth_date", "captured_birth_date", "l.r_birth_date"),
     ("sex", "captured_sex", "l.r_sex"),
 )
+
+# What a link writes to the Person and the dose, audited field by field.
+_PERSON_WRITTEN = ("registry_id", "search_name", *(f for f, _c, _r in _ALIGNED))
+_DOSE_WRITTEN = ("person", "registry_id", "status", "updated_at")
 
 
 def available() -> bool:
@@ -257,7 +261,7 @@ def _apply(chunk: Prepared, *, run, method: str) -> tuple[WriteResult, list[Dose
             f"""CREATE TEMP TABLE cleaning_chosen ON COMMIT DROP AS
             SELECT s.*, d.person_id AS own_id, d.registry_id AS dose_registry_id,
                    d.captured_citizen_id, d.captured_name, d.captured_birth_date,
-                   d.captured_sex, nextval({_sequence(CleaningDecision)}) AS decision_id
+                   d.captured_sex, d.updated_at AS dose_updated_at, nextval({_sequence(CleaningDecision)}) AS decision_id
             FROM cleaning_staged s JOIN records_dose d ON d.id = s.dose_id
             WHERE d.status = %(recorded)s
               AND NOT EXISTS (SELECT 1 FROM cleaning_cleaningdecision c
@@ -429,7 +433,7 @@ def _link(cursor, params: dict) -> list[int]:
     cursor.execute(
         f"""CREATE TEMP TABLE cleaning_aligned ON COMMIT DROP AS
         SELECT l.seq, l.target, l.citizen_id, l.r_name_key, p.registry_id AS registry_before,
-               {before}, {after}, l.captured_citizen_id, l.captured_name,
+               p.search_name AS b_search_name, {before}, {after}, l.captured_citizen_id, l.captured_name,
                l.captured_birth_date, l.captured_sex, l.r_old_id, l.r_full_name,
                l.r_birth_date, l.r_sex
         FROM cleaning_links l JOIN records_person p ON p.id = l.target
@@ -457,8 +461,9 @@ def _link(cursor, params: dict) -> list[int]:
                                    THEN p.search_name ELSE a.r_name_key END
             FROM cleaning_aligned a
             WHERE p.id = a.target AND (a.changes <> '[]'::jsonb OR a.registry_before <> a.citizen_id)
-            RETURNING p.*
-        ) {bulk_audit_sql(Person, "changed n", action="update")}""",
+            RETURNING p.id, p.registry_id, a.registry_before AS b_registry_id, p.search_name,
+                      a.b_search_name, {", ".join(f"p.{f}, a.b_{f}" for f, _c, _r in _ALIGNED)}
+        ) {bulk_change_audit_sql(Person, "changed n", _PERSON_WRITTEN)}""",
         params,
     )
     cursor.execute(
@@ -480,9 +485,12 @@ def _link(cursor, params: dict) -> list[int]:
             UPDATE records_dose d SET person_id = l.target, registry_id = l.citizen_id,
                 status = %(verified)s, updated_at = %(now)s
             FROM cleaning_links l WHERE d.id = l.dose_id
-            RETURNING d.*
+            RETURNING d.id, d.person_id, l.own_id AS b_person_id, d.registry_id,
+                      l.dose_registry_id AS b_registry_id, d.status,
+                      CAST(%(recorded)s AS text) AS b_status, d.updated_at,
+                      l.dose_updated_at AS b_updated_at
         ),
-        audited AS ({bulk_audit_sql(Dose, "moved n", action="update")})
+        audited AS ({bulk_change_audit_sql(Dose, "moved n", _DOSE_WRITTEN)})
         SELECT id FROM moved ORDER BY id""",
         params,
     )
