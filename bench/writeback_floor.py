@@ -15,7 +15,7 @@ verified dose, in SQL generated from the tables themselves:
 - the dose's status and registry ID, and the Person's registry ID, each with its audit
   entry (issue 2: "every create, change and delete of a person, dose or facility is
   written to an append-only audit log ... before and after"), built by the platform's
-  own ``bulk_audit_sql``.
+  own ``bulk_change_audit_sql`` (the fields changed, before and after).
 
 Less is written than a real run writes: no identity is aligned (only the registry ID
 changes), no new Person is made, no review. Two connections write disjoint halves (by
@@ -48,15 +48,19 @@ def statements(run_id: int, audit: bool) -> list[str]:
     """The write-back of one writer's share of a range of doses (parameters: lo, hi, part,
     parts, now, now_json, actor), in the order the platform writes them."""
     from vaxpass.cleaning.models import CleaningDecision, Correction
-    from vaxpass.records.audit import bulk_audit_sql
+    from vaxpass.records.audit import bulk_change_audit_sql
     from vaxpass.records.models import Dose, Person
 
     share = (
         "d.id BETWEEN %(lo)s AND %(hi)s AND d.person_id %% %(parts)s = %(part)s"
         " AND d.status = 'recorded'"
     )
-    person_audit = bulk_audit_sql(Person, "changed n", action="update") if audit else ""
-    dose_audit = bulk_audit_sql(Dose, "moved n", action="update") if audit else ""
+    person_audit = bulk_change_audit_sql(Person, "changed n", ("registry_id",)) if audit else ""
+    dose_audit = (
+        bulk_change_audit_sql(Dose, "moved n", ("registry_id", "status", "updated_at"))
+        if audit
+        else ""
+    )
     return [
         f"""INSERT INTO {CleaningDecision._meta.db_table} (dose_id, run_id, current, decision,
             stage, citizen_id, candidate_id, probability, reasons, candidates, corrections,
@@ -78,13 +82,15 @@ def statements(run_id: int, audit: bool) -> list[str]:
             UPDATE records_person p SET registry_id = lpad(p.id::text, 12, '9')
             WHERE p.id IN (SELECT d.person_id FROM records_dose d WHERE {share})
               AND p.registry_id = ''
-            RETURNING p.*
+            RETURNING p.id, p.registry_id, CAST('' AS text) AS b_registry_id
         ) {person_audit or "SELECT 1"}""",
         f"""WITH moved AS (
             UPDATE records_dose d SET status = 'verified',
                 registry_id = lpad(d.person_id::text, 12, '9'), updated_at = %(now)s
-            WHERE {share}
-            RETURNING d.*
+            FROM records_dose was  -- the values before, for the audit entries
+            WHERE was.id = d.id AND {share}
+            RETURNING d.id, d.registry_id, was.registry_id AS b_registry_id, d.status,
+                      was.status AS b_status, d.updated_at, was.updated_at AS b_updated_at
         ) {dose_audit or "SELECT 1"}""",
     ]
 
