@@ -210,7 +210,10 @@ def _write_retrying(chunk: Prepared, **kwargs) -> WriteResult:
     return write_prepared(chunk, **kwargs)
 
 
-def _staged(engine: BatchRun, chunk: int, writers: int) -> Callable[[], tuple | None]:
+NextChunk = Callable[[], "tuple[list[Prepared], dict] | None"]
+
+
+def _staged(engine: BatchRun, chunk: int, writers: int) -> NextChunk:
     """The next chunk's parts as DuckDB stages them (``staging``), for PostgreSQL."""
     parts = iter(StagedRun(engine, chunk=chunk, parts=writers))
 
@@ -222,7 +225,7 @@ def _staged(engine: BatchRun, chunk: int, writers: int) -> Callable[[], tuple | 
 
 
 def _preparing(engine: BatchRun, chunk: int, writers: int, lookup: RegistryFromRun,
-               redecide: bool) -> Callable[[], tuple[list[Prepared], dict] | None]:  # fmt: skip
+               redecide: bool) -> NextChunk:  # fmt: skip
     """The next chunk's parts as ``setwrite.prepare`` makes them from DoseDecision
     objects (SQLite, and runs that decide doses again), with the registry people they
     name."""
@@ -246,9 +249,9 @@ def _write_back(
 ) -> Iterator[int]:
     """Write the engine's decisions back chunk by chunk, yielding each chunk's size. A
     thread of its own reads the next chunk from DuckDB and prepares it (``staging`` on
-    PostgreSQL, else ``setwrite.prepare``) while the database writes the one before; on PostgreSQL each
-    chunk is written in parts by ``_writers()`` connections at once, each part in its own
-    transaction."""
+    PostgreSQL, else ``setwrite.prepare``) while the database writes the one before; on
+    PostgreSQL each chunk is written in parts by ``_writers()`` connections at once, each
+    part in its own transaction."""
     writers = _writers()
     ahead_lookup = RegistryFromRun(engine.con)  # a DuckDB cursor per thread
     index_registry(engine.con)

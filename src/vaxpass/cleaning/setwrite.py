@@ -261,7 +261,8 @@ def _apply(chunk: Prepared, *, run, method: str) -> tuple[WriteResult, list[Dose
             f"""CREATE TEMP TABLE cleaning_chosen ON COMMIT DROP AS
             SELECT s.*, d.person_id AS own_id, d.registry_id AS dose_registry_id,
                    d.captured_citizen_id, d.captured_name, d.captured_birth_date,
-                   d.captured_sex, d.updated_at AS dose_updated_at, nextval({_sequence(CleaningDecision)}) AS decision_id
+                   d.captured_sex, d.updated_at AS dose_updated_at,
+                   nextval({_sequence(CleaningDecision)}) AS decision_id
             FROM cleaning_staged s JOIN records_dose d ON d.id = s.dose_id
             WHERE d.status = %(recorded)s
               AND NOT EXISTS (SELECT 1 FROM cleaning_cleaningdecision c
