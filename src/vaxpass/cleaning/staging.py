@@ -17,6 +17,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
+
 from vaxpass.cleaning.setwrite import STAGED_COLUMNS, Prepared, corrections_json
 from vaxpass.core.identity import name_key
 from vaxpass.core.matching import Decision, DoseDecision
@@ -43,7 +45,7 @@ def _register_functions(con) -> None:
     ):
         try:
             con.remove_function(name)
-        except Exception:  # noqa: BLE001 - not registered yet (DuckDB's own error type)
+        except duckdb.InvalidInputException:  # not registered yet
             pass
         con.create_function(name, function, ["VARCHAR"] * arity, "VARCHAR")
 

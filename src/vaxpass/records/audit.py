@@ -142,14 +142,13 @@ def _json_datetime_sql(column: str) -> str:
     )
 
 
-def bulk_audit_sql(model: type[Model], source: str, action: str = "create") -> str:
+def bulk_audit_sql(model: type[Model], source: str) -> str:
     """An INSERT ... SELECT writing the audit entries of rows of `model` written in bulk
     (`source`: a FROM clause giving them as `n`, such as "records_dose n WHERE ..." or the
     name of a CTE that returned them), with the same `after` that `snapshot` gives, built
     by the database. Parameters: `%(now)s` and `%(now_json)s` (the write's time, as stored
     and as DjangoJSONEncoder writes it, for the auto_now fields and the entry) and
-    `%(actor)s`. ``action="update"`` (PostgreSQL only): rows updated in bulk, their
-    creation times read from the rows."""
+    `%(actor)s`. Rows updated in bulk: ``bulk_change_audit_sql``."""
     from django.db import connection, models
 
     from vaxpass.records.models import AuditEntry
@@ -161,11 +160,7 @@ def bulk_audit_sql(model: type[Model], source: str, action: str = "create") -> s
         if field.generated:
             continue
         column = f"n.{quote(field.column)}"
-        if isinstance(field, models.DateTimeField) and action == "update" and not field.auto_now:
-            if not postgresql:
-                raise TypeError(f"{field}: stored times as JSON are written for PostgreSQL only")
-            value = _json_datetime_sql(column)
-        elif isinstance(field, models.DateTimeField):
+        if isinstance(field, models.DateTimeField):
             if not (field.auto_now or field.auto_now_add):
                 raise TypeError(f"{field}: only auto_now times are known to a bulk insert")
             value = "CAST(%(now_json)s AS TEXT)"
@@ -188,7 +183,7 @@ def bulk_audit_sql(model: type[Model], source: str, action: str = "create") -> s
     return (
         f"INSERT INTO {quote(AuditEntry._meta.db_table)}"
         " (at, actor_id, action, model, object_id, before, after)"
-        f" SELECT %(now)s, %(actor)s, '{action}', '{model._meta.label}', {object_id}, NULL,"
+        f" SELECT %(now)s, %(actor)s, 'create', '{model._meta.label}', {object_id}, NULL,"
         f" {after} FROM {source}"
     )
 
@@ -202,7 +197,7 @@ def bulk_change_audit_sql(model: type[Model], source: str, fields: tuple[str, ..
     prefixed `b_`, as it was. The fields must not be nullable (an unchanged field's value
     is left out as a NULL). Parameters: `%(now)s`, `%(now_json)s` and `%(actor)s`, as
     for ``bulk_audit_sql``."""
-    from django.db import models
+    from django.db import connection, models
 
     from vaxpass.records.models import AuditEntry
 
@@ -222,7 +217,7 @@ def bulk_change_audit_sql(model: type[Model], source: str, fields: tuple[str, ..
         before.append(f"'{field.name}', CASE WHEN {changed} THEN {was_json} END")
         after.append(f"'{field.name}', CASE WHEN {changed} THEN {now_json} END")
     return (
-        f"INSERT INTO {AuditEntry._meta.db_table}"
+        f"INSERT INTO {connection.ops.quote_name(AuditEntry._meta.db_table)}"
         " (at, actor_id, action, model, object_id, before, after)"
         f" SELECT %(now)s, %(actor)s, 'update', '{model._meta.label}', CAST(n.id AS TEXT),"
         f" jsonb_strip_nulls(jsonb_build_object({', '.join(before)})),"
