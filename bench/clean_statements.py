@@ -52,6 +52,36 @@ def wrap_timers(spent: dict[str, list]) -> None:
     BaseDatabaseWrapper.commit = timed(BaseDatabaseWrapper.commit, "COMMIT")
 
 
+def wrap_parts(parts: list) -> None:
+    """Each part's write timed (start, end, doses), to tell how long a writer waited for
+    the other at the end of a chunk."""
+    from vaxpass.cleaning import batch
+
+    write = batch._write_retrying
+
+    def timed(chunk, **kwargs):
+        began = time.perf_counter()
+        try:
+            return write(chunk, **kwargs)
+        finally:
+            parts.append((began, time.perf_counter(), chunk.size))
+
+    batch._write_retrying = timed
+
+
+def waiting(parts: list, writers: int) -> dict:
+    """Seconds the writers sat idle at chunk ends (the slower part's time minus each
+    other's), and the gaps between chunks (staging not ready, bookkeeping)."""
+    ordered = sorted(parts)
+    chunks = [ordered[i : i + writers] for i in range(0, len(ordered), writers)]
+    idle = sum(max(e for _b, e, _n in c) - e for c in chunks for _b, e, _n in c)
+    gaps = sum(
+        max(0.0, min(b for b, _e, _n in later) - max(e for _b, e, _n in earlier))
+        for earlier, later in zip(chunks, chunks[1:])
+    )
+    return {"writer_idle_seconds": round(idle, 1), "between_chunks_seconds": round(gaps, 1)}
+
+
 def main() -> None:
     parser = clean_platform.arguments(__doc__)
     parser.add_argument("--top", type=int, default=30)
@@ -76,6 +106,8 @@ def main() -> None:
 
         spent: dict[str, list] = defaultdict(lambda: [0, 0.0])
         wrap_timers(spent)
+        parts: list = []
+        wrap_parts(parts)
         options = ["--today", "2026-12-01", "--chunk", str(args.chunk)]
         if args.doses:
             options += ["--limit", str(args.doses)]
@@ -83,6 +115,9 @@ def main() -> None:
         call_command("clean", *options)
         seconds = time.perf_counter() - began
         connections.close_all()
+        from vaxpass.cleaning.batch import _writers
+
+        idle = waiting(parts, _writers())
     finally:
         clean_platform.sql(f"DROP DATABASE IF EXISTS {run_db} WITH (FORCE)")
     ranked = sorted(spent.items(), key=lambda item: -item[1][1])
@@ -96,6 +131,7 @@ def main() -> None:
                 "chunk": args.chunk,
                 "seconds": round(seconds, 1),
                 "statement_seconds": round(sum(total for _n, total in spent.values()), 1),
+                **idle,
                 "top": [
                     {"statement": s, "count": n, "seconds": round(t, 2)}
                     for s, (n, t) in ranked[: args.top]

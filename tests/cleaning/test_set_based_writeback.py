@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, transaction
 
 from vaxpass.cleaning import setwrite
-from vaxpass.cleaning.models import CleaningDecision, Correction, Method
+from vaxpass.cleaning.models import CleaningDecision, Correction, MergeProposal, Method
 from vaxpass.cleaning.services import record_engine_decisions, registry_lookup
 from vaxpass.core.matching import Decision, DoseDecision
 from vaxpass.core.matching.decisions import Correction as Align
@@ -36,11 +36,13 @@ def _set_based_for_any_size(monkeypatch):
     monkeypatch.setattr(setwrite, "SET_BASED_FROM", 1)
 
 
-def _decision(dose, kind, citizen_id="", stage=1, reasons=("id_match",), corrections=()):
+def _decision(dose, kind, citizen_id="", stage=1, reasons=("id_match",), corrections=(),
+              merge_with=()):  # fmt: skip
     return DoseDecision(
         dose_id=str(dose.pk), decision=kind, citizen_id=citizen_id or None,
         probability=None if stage == 1 else 0.999, reasons=tuple(reasons), stage=stage,
-        corrections=tuple(corrections), policy_version="national-test",
+        corrections=tuple(corrections), merge_with=tuple(str(x) for x in merge_with),
+        policy_version="national-test",
         model_version="" if stage == 1 else "m1",
     )  # fmt: skip
 
@@ -100,7 +102,10 @@ def _state(doses, people_before: set[int], audit_after: int, snapshots: dict):
     for (model, object_id), (actions, state) in told.items():
         obj = who(int(object_id)) if model == "records.Person" else object_id
         audits.append((model, obj, actions, repr(sorted(ids(model, dict(state)).items()))))
-    return people, dose_rows, sorted(audits, key=repr)
+    proposals = sorted(
+        MergeProposal.objects.values_list("dose_id", "other_id", "citizen_id", "run_id", "status")
+    )
+    return people, dose_rows, sorted(audits, key=repr), proposals
 
 
 def _both_ways(doses, decisions, django_capture_on_commit_callbacks):
@@ -307,3 +312,44 @@ def test_join_settings_come_back_as_they_were():
         assert saved == ["on", "off"] and shown() == ["off", "off"]
         setwrite._restore(cursor, saved)
         assert shown() == ["on", "off"]
+
+
+def test_doses_of_one_person_and_day_are_proposed_for_merging_as_the_model_path_does(
+    town, record, personas, django_capture_on_commit_callbacks
+):
+    """Each pair once, lower dose id first, with the registry person of its last decision;
+    a pair proposed before is not proposed again, a pair with a dose gone not at all."""
+    here = record(name=town.far.full_name, birth="08/07/1980", citizen_id=town.far.citizen_id,
+                  sex="M")  # fmt: skip
+    there = record(name="PHAM VAN BINH", birth="08/07/1980", citizen_id=town.far.citizen_id,
+                   sex="M")  # fmt: skip
+    unknown = record(name="Vũ Văn Không", birth="01/01/1950", sex="M")
+    unknown_again = record(name="Vu Van Khong", birth="01/01/1950", sex="M")
+    mother = record(name=town.mother.full_name, birth="05/04/1962",
+                    citizen_id=town.mother.citizen_id, sex="F")  # fmt: skip
+    mother_before = record(name=town.mother.full_name, birth="05/04/1962",
+                           citizen_id=town.mother.citizen_id, sex="F")  # fmt: skip
+    low, high = sorted((mother.pk, mother_before.pk))
+    MergeProposal.objects.create(dose_id=low, other_id=high, citizen_id="")
+    gone = Dose.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    doses = [here, there, unknown, unknown_again, mother]
+    decisions = [
+        _decision(here, Decision.VERIFIED, town.far.citizen_id, merge_with=[there.pk]),
+        _decision(there, Decision.CORRECTED, town.far.citizen_id,
+                  reasons=("name_unaccented", "duplicate_dose"),
+                  corrections=[Align("full_name", "PHAM VAN BINH", town.far.full_name)],
+                  merge_with=[here.pk]),
+        _decision(unknown_again, Decision.NOT_FOUND, stage=2, reasons=("no_id", "no_candidate"),
+                  merge_with=[unknown.pk, gone]),
+        _decision(mother, Decision.VERIFIED, town.mother.citizen_id,
+                  merge_with=[mother_before.pk]),
+    ]  # fmt: skip
+    model, sql, model_state, sql_state, _calls = _both_ways(
+        doses, decisions, django_capture_on_commit_callbacks
+    )
+    assert sql_state == model_state
+    assert sql.merges == model.merges == 3
+    assert [row[:3] for row in sql_state[3]] == sorted([
+        (here.pk, there.pk, town.far.citizen_id), (unknown.pk, unknown_again.pk, ""),
+        (low, high, ""),
+    ])  # fmt: skip

@@ -11,13 +11,13 @@ from django.core.management import call_command
 
 from vaxpass.cleaning.batch import RegistryFromRun
 from vaxpass.cleaning.export import export_inputs
-from vaxpass.cleaning.setwrite import staged_in_python
+from vaxpass.cleaning.setwrite import STAGED_COLUMNS, staged_in_python
 from vaxpass.cleaning.staging import StagedRun
 from vaxpass.core.matching import Decision
 from vaxpass.linkage.pipeline import BatchRun
 
 pytestmark = pytest.mark.django_db
-JSON_COLUMNS = (6, 7)  # reasons, corrections
+JSON_COLUMNS = {i for i, (_name, kind) in enumerate(STAGED_COLUMNS) if kind == "jsonb"}
 
 
 def _csv_fields(line: str) -> list[str | None]:
@@ -78,7 +78,7 @@ def test_duckdb_stages_every_part_as_python_does(engine):
     by_python = list(engine.decisions(chunk_size=chunk))
     staged = list(StagedRun(engine, chunk=chunk, parts=parts))
     assert len(staged) == len(by_python) > 1
-    kinds, corrected, nulls = set(), 0, 0
+    kinds, corrected, nulls, merging = set(), 0, 0, 0
     for decisions, duck_parts in zip(by_python, staged, strict=True):
         where = dict(
             engine.con.execute(
@@ -101,8 +101,10 @@ def test_duckdb_stages_every_part_as_python_does(engine):
             kinds.update(d.decision for d in mine)
             corrected += sum(1 for row in python.rows if row[7] != "[]")
             nulls += sum(1 for row in python.rows if row[5] is None)
+            merging += sum(1 for row in python.rows if row[8] != "[]")
     assert {Decision.VERIFIED, Decision.CORRECTED, Decision.LINKED} <= kinds
-    assert corrected and nulls  # corrections written, NULL probabilities kept NULL
+    # Corrections written, NULL probabilities kept NULL, doses to merge staged.
+    assert corrected and nulls and merging
 
 
 def test_every_registry_person_stays_in_one_part(engine):

@@ -11,10 +11,10 @@ new Person from the registry's values), aligns the Person's identity, and writes
 decisions, the corrections (before and after, so they can be undone), the doses and the
 audit entries.
 
-Everything else stays with the model path, in the same transaction: decisions for review
-(candidates, queues), proposed merges, doses that already had a decision (``redecide``),
-and links whose Person has signed doses (their saves must reach the passports app's
-signals). SQLite runs the model path throughout: it is the embedded default for one
+Two doses of one person and day are proposed for merging here too. Everything else stays
+with the model path, in the same transaction: decisions for review (candidates, queues),
+doses that already had a decision (``redecide``), and links whose Person has signed doses
+(their saves must reach the passports app's signals). SQLite runs the model path throughout: it is the embedded default for one
 site, not for national batches.
 """
 
@@ -29,7 +29,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vaxpass.cleaning.linking import SIGNED_STATES, announce_verified
-from vaxpass.cleaning.models import LINK_OUTCOMES, CleaningDecision, Correction
+from vaxpass.cleaning.models import (
+    LINK_OUTCOMES,
+    CleaningDecision,
+    Correction,
+    MergeProposal,
+    MergeStatus,
+)
 from vaxpass.cleaning.services import RegistryLookup, WriteResult, record_engine_decisions
 from vaxpass.core.identity import name_key
 from vaxpass.core.matching import Decision, DoseDecision
@@ -45,7 +51,7 @@ SET_BASED_FROM = 50
 STAGED_COLUMNS = (
     ("seq", "integer"), ("dose_id", "bigint"), ("decision", "text"), ("stage", "smallint"),
     ("citizen_id", "text"), ("probability", "double precision"), ("reasons", "jsonb"),
-    ("corrections", "jsonb"), ("policy_version", "text"), ("model_version", "text"),
+    ("corrections", "jsonb"), ("merge_with", "jsonb"), ("policy_version", "text"), ("model_version", "text"),
     ("why", "text"), ("r_old_id", "text"), ("r_full_name", "text"),
     ("r_birth_date", "text"), ("r_sex", "text"), ("r_phone", "text"),
     ("r_ward_code", "text"), ("r_name_key", "text"),
@@ -70,7 +76,7 @@ def available() -> bool:
 
 
 def _set_based(d: DoseDecision) -> bool:
-    return d.decision is not Decision.REVIEW and not d.merge_with
+    return d.decision is not Decision.REVIEW
 
 
 def _no_links(citizen_ids: set[str]) -> list[DoseDecision]:
@@ -193,7 +199,7 @@ def _staged_rows(decisions: Sequence[DoseDecision], people) -> list[tuple]:
             (
                 seq, int(d.dose_id), d.decision.value, d.stage, d.citizen_id or "",
                 d.probability, reasons[0], corrections_json(d.corrections),
-                d.policy_version, d.model_version, reasons[1], *values,
+                json.dumps([int(x) for x in d.merge_with]), d.policy_version, d.model_version, reasons[1], *values,
             )
         )  # fmt: skip
     return rows
@@ -231,6 +237,7 @@ def _apply(chunk: Prepared, *, run, method: str) -> tuple[WriteResult, list[Dose
         "verified": DoseStatus.VERIFIED,
         "links": list(LINK_OUTCOMES),
         "signed": list(SIGNED_STATES),
+        "open": MergeStatus.OPEN,
         "era": Era.CURRENT,
         "level": Level.WARD,
     }
@@ -310,6 +317,7 @@ def _apply(chunk: Prepared, *, run, method: str) -> tuple[WriteResult, list[Dose
         result.skipped += chunk.staged - len(handed_back) - chosen
         _insert_decisions(cursor, params)
         verified = _link(cursor, params)
+        result.merges = _propose_merges(cursor, params)
         cursor.execute("DROP TABLE cleaning_staged, cleaning_chosen, cleaning_links")
         _restore(cursor, saved)
     result.applied = chosen
@@ -507,8 +515,36 @@ def _insert_decisions(cursor, params: dict) -> None:
             corrections, merge_with, policy_version, model_version, method, decided_by_id,
             decided_at, note)
         SELECT c.decision_id, c.dose_id, %(run)s, true, c.decision, c.stage, c.citizen_id,
-               '', c.probability, c.reasons, '[]'::jsonb, c.corrections, '[]'::jsonb,
+               '', c.probability, c.reasons, '[]'::jsonb, c.corrections, c.merge_with,
                c.policy_version, c.model_version, %(method)s, NULL, %(now)s, ''
         FROM cleaning_chosen c ORDER BY c.seq""",
         params,
     )
+
+
+def _propose_merges(cursor, params: dict) -> int:
+    """services._propose_merges in SQL: each pair of doses once (lower id first), with the
+    registry person of the pair's last decision in the chunk, both doses still there."""
+    cursor.execute(
+        f"""WITH named AS (
+            SELECT DISTINCT ON (low, high) low, high, citizen_id
+            FROM (SELECT least(c.dose_id, o.id) AS low, greatest(c.dose_id, o.id) AS high,
+                         c.citizen_id, c.seq
+                  FROM cleaning_chosen c,
+                       jsonb_array_elements_text(c.merge_with) AS m (other),
+                       LATERAL (SELECT CAST(m.other AS bigint) AS id) o
+                  WHERE c.merge_with <> '[]'::jsonb) p
+            WHERE EXISTS (SELECT 1 FROM records_dose d WHERE d.id = p.low)
+              AND EXISTS (SELECT 1 FROM records_dose d WHERE d.id = p.high)
+            ORDER BY low, high, seq DESC
+        ),
+        proposed AS (
+            INSERT INTO {MergeProposal._meta.db_table} (dose_id, other_id, citizen_id, run_id,
+                status, created_at)
+            SELECT low, high, citizen_id, %(run)s, %(open)s, %(now)s FROM named ORDER BY low, high
+            ON CONFLICT DO NOTHING
+        )
+        SELECT count(*) FROM named""",
+        params,
+    )
+    return cursor.fetchone()[0]

@@ -5,8 +5,7 @@ that psycopg formats value by value: at a million doses on two cores that was 40
 seconds of the write-back's 80, taken from the database's backends on the same cores.
 Here the engine's own tables give every decision its chunk and writer's part once; each
 part's rows are then written by DuckDB as the CSV that ``COPY`` reads, and only the
-decisions the model path takes (reviews, proposed merges, links handed back) become
-DoseDecision objects. The rules stay where they are: the corrections and the Person's
+decisions the model path takes (reviews, links handed back) become DoseDecision objects. The rules stay where they are: the corrections and the Person's
 search name come from the core's ``corrections_for`` and ``name_key``, called by DuckDB
 for the rows that need them.
 """
@@ -72,8 +71,7 @@ class StagedRun:
             SELECT n.chunk,
                    CAST(hash(CASE WHEN coalesce(n.citizen_id, '') <> '' THEN n.citizen_id
                                   ELSE n.dose_id END) % {int(parts)} AS INTEGER) AS part,
-                   n.decision <> '{Decision.REVIEW.value}' AND len(n.merge_with) = 0
-                       AS set_based,
+                   n.decision <> '{Decision.REVIEW.value}' AS set_based, n.merge_with,
                    n.dose_id, n.decision, n.stage, coalesce(n.citizen_id, '') AS citizen_id,
                    n.probability, n.reasons, n.policy_version, n.model_version,
                    r.citizen_id IS NOT NULL AS r_known,
@@ -174,6 +172,7 @@ class StagedRun:
             "corrections": f"""CASE WHEN NOT r_known OR ({same}) THEN '[]'
                 ELSE vp_corrections(x_citizen_id, x_full_name, x_birth_date, x_sex,
                                     r_citizen_id, r_full_name, r_birth_date, r_sex) END""",
+            "merge_with": "to_json(CAST(merge_with AS BIGINT[]))",
             "policy_version": "policy_version",
             "model_version": "model_version",
             "why": "array_to_string(reasons, ' ')",
