@@ -297,21 +297,24 @@ def test_two_writers_never_give_one_person_to_two_registry_people(
 
 
 def test_join_settings_come_back_as_they_were():
-    """The set-based path turns hash and merge joins off for its own statements only; the
-    model path after it in the same transaction plans as the server is configured."""
+    """The set-based path turns hash joins, merge joins and JIT off for its own statements
+    only; the model path after it in the same transaction plans as the server is
+    configured."""
 
     def shown():
         cursor.execute(
-            "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')"
+            "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin'),"
+            " current_setting('jit')"
         )
         return list(cursor.fetchone())
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_mergejoin = off")  # a server configured so
-        saved = setwrite._nested_loops_only(cursor)
-        assert saved == ["on", "off"] and shown() == ["off", "off"]
+        cursor.execute("SET LOCAL jit = on")
+        saved = setwrite._planned_for_chunks(cursor)
+        assert saved == ["on", "off", "on"] and shown() == ["off", "off", "off"]
         setwrite._restore(cursor, saved)
-        assert shown() == ["on", "off"]
+        assert shown() == ["on", "off", "on"]
 
 
 def test_doses_of_one_person_and_day_are_proposed_for_merging_as_the_model_path_does(
