@@ -8,7 +8,8 @@ The database is loaded once per size and seed (`vaxpass generate --load`: about 
 hour at a million people) into `vaxpass_clean_<size>_<seed>` and kept as a template; each
 run works on a fresh copy of it, dropped afterwards. The stage-2 model comes from
 bench/clean.py's cache when it has one for the same data, else it is trained once. Needs
-a PostgreSQL server (scripts/start-postgresql) with the vaxpass superuser role.
+a PostgreSQL server (scripts/start-postgresql) with the vaxpass superuser role; the README's
+figures are measured with scripts/tune-postgresql's settings, printed with them.
 `--doses` cleans only the first N doses (the acceptance's million doses against a
 million registry people). Prints one JSON line last.
 """
@@ -78,6 +79,26 @@ def copy_template(template: str, run_db: str) -> None:
     sql(f"CREATE DATABASE {run_db} TEMPLATE {template} STRATEGY FILE_COPY")
 
 
+_SETTINGS = ("shared_buffers", "max_wal_size", "wal_buffers", "temp_buffers", "jit")
+
+
+def server_settings() -> dict:
+    """The server's settings the figures depend on (scripts/tune-postgresql sets them)."""
+    with psycopg.connect(f"{SERVER}/vaxpass", autocommit=True) as con:
+        return {name: con.execute(f"SHOW {name}").fetchone()[0] for name in _SETTINGS}
+
+
+def cpu_probe() -> float:
+    """Seconds a fixed loop of pure Python takes: this project's shared machines ran the
+    same code up to 60 % slower from one hour to the next, and the probe tells a slow
+    hour from a slow change."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return round(time.perf_counter() - started, 2)
+
+
 def checkpoint(database: str) -> None:
     """Dirty pages of the untimed set-up (the copy, the migrations) written out first."""
     with psycopg.connect(f"{SERVER}/{database}", autocommit=True) as con:
@@ -123,6 +144,7 @@ def main() -> None:
                        check=True)  # fmt: skip
         ensure_model(args.size, args.seed, args.data, data_dir)
         checkpoint(run_db)
+        probe = cpu_probe()
         command = [*VAXPASS, "clean", "--today", "2026-12-01", "--chunk", str(args.chunk),
                    *(["--limit", str(args.doses)] if args.doses else [])]  # fmt: skip
         started = time.perf_counter()
@@ -166,6 +188,8 @@ def main() -> None:
                 "peak_rss_mb": round(int(peak_kb) / 1024, 1),
                 "load_average_1min": round(os.getloadavg()[0], 1),
                 "chunk": args.chunk,
+                "server": server_settings(),
+                "cpu_probe_seconds": [probe, cpu_probe()],  # before and after the run
             }
         )
     )

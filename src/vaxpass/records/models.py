@@ -271,6 +271,7 @@ class AuditEntry(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,  # indexed where set, below: a batch run's entries have no actor
     )
     action = models.CharField(max_length=10)  # create, update, delete
     model = models.CharField(max_length=40)
@@ -281,7 +282,10 @@ class AuditEntry(models.Model):
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
-        indexes = [models.Index(fields=["model", "object_id"])]
+        indexes = [
+            models.Index(fields=["model", "object_id"]),
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="audit_by"),
+        ]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
