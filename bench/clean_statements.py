@@ -77,7 +77,7 @@ def waiting(parts: list, writers: int) -> dict:
     idle = sum(max(e for _b, e, _n in c) - e for c in chunks for _b, e, _n in c)
     gaps = sum(
         max(0.0, min(b for b, _e, _n in later) - max(e for _b, e, _n in earlier))
-        for earlier, later in zip(chunks, chunks[1:])
+        for earlier, later in zip(chunks, chunks[1:], strict=False)
     )
     return {"writer_idle_seconds": round(idle, 1), "between_chunks_seconds": round(gaps, 1)}
 

@@ -7,18 +7,7 @@ triggers of 0002 are made again.
 
 from django.db import migrations, models
 
-SQLITE_TRIGGERS = [
-    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON records_auditentry "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON records_auditentry "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-]
-
-
-def append_only_again(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        for sql in SQLITE_TRIGGERS:
-            schema_editor.execute(sql)
+from vaxpass.records.migrations._triggers import append_only_again
 
 
 class Migration(migrations.Migration):
