@@ -14,8 +14,8 @@ audit entries.
 Two doses of one person and day are proposed for merging here too. Everything else stays
 with the model path, in the same transaction: decisions for review (candidates, queues),
 doses that already had a decision (``redecide``), and links whose Person has signed doses
-(their saves must reach the passports app's signals). SQLite runs the model path throughout: it is the embedded default for one
-site, not for national batches.
+(their saves must reach the passports app's signals). SQLite runs the model path
+throughout: it is the embedded default for one site, not for national batches.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ SET_BASED_FROM = 50
 STAGED_COLUMNS = (
     ("seq", "integer"), ("dose_id", "bigint"), ("decision", "text"), ("stage", "smallint"),
     ("citizen_id", "text"), ("probability", "double precision"), ("reasons", "jsonb"),
-    ("corrections", "jsonb"), ("merge_with", "jsonb"), ("policy_version", "text"), ("model_version", "text"),
+    ("corrections", "jsonb"), ("merge_with", "jsonb"), ("policy_version", "text"),
+    ("model_version", "text"),
     ("why", "text"), ("r_old_id", "text"), ("r_full_name", "text"),
     ("r_birth_date", "text"), ("r_sex", "text"), ("r_phone", "text"),
     ("r_ward_code", "text"), ("r_name_key", "text"),
@@ -199,7 +200,8 @@ def _staged_rows(decisions: Sequence[DoseDecision], people) -> list[tuple]:
             (
                 seq, int(d.dose_id), d.decision.value, d.stage, d.citizen_id or "",
                 d.probability, reasons[0], corrections_json(d.corrections),
-                json.dumps([int(x) for x in d.merge_with]), d.policy_version, d.model_version, reasons[1], *values,
+                json.dumps([int(x) for x in d.merge_with]), d.policy_version, d.model_version,
+                reasons[1], *values,
             )
         )  # fmt: skip
     return rows
@@ -334,8 +336,8 @@ _PLANNER_OFF = ("enable_hashjoin", "enable_mergejoin", "jit")
 
 def _planned_for_chunks(cursor) -> list[str]:
     """Hash joins, merge joins and JIT off until ``_restore`` (within the transaction);
-    returns the settings as they were. One round trip: the subquery (kept apart by ``OFFSET 0``)
-    reads them before the outer select list changes them."""
+    returns the settings as they were. One round trip: the subquery (kept apart by
+    ``OFFSET 0``) reads them before the outer select list changes them."""
     read = ", ".join(f"current_setting('{name}') AS s{i}" for i, name in enumerate(_PLANNER_OFF))
     off = ", ".join(f"set_config('{name}', 'off', true)" for name in _PLANNER_OFF)
     kept = ", ".join(f"was.s{i}" for i in range(len(_PLANNER_OFF)))
@@ -531,12 +533,10 @@ def _propose_merges(cursor, params: dict) -> int:
     cursor.execute(
         f"""WITH named AS (
             SELECT DISTINCT ON (low, high) low, high, citizen_id
-            FROM (SELECT least(c.dose_id, o.id) AS low, greatest(c.dose_id, o.id) AS high,
-                         c.citizen_id, c.seq
-                  FROM cleaning_chosen c,
-                       jsonb_array_elements_text(c.merge_with) AS m (other),
-                       LATERAL (SELECT CAST(m.other AS bigint) AS id) o
-                  WHERE c.merge_with <> '[]'::jsonb) p
+            FROM (SELECT least(c.dose_id, CAST(m.other AS bigint)) AS low,
+                         greatest(c.dose_id, CAST(m.other AS bigint)) AS high, c.citizen_id, c.seq
+                  FROM cleaning_chosen c, jsonb_array_elements_text(c.merge_with) AS m (other)
+            ) p
             WHERE EXISTS (SELECT 1 FROM records_dose d WHERE d.id = p.low)
               AND EXISTS (SELECT 1 FROM records_dose d WHERE d.id = p.high)
             ORDER BY low, high, seq DESC

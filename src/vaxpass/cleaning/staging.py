@@ -5,9 +5,10 @@ that psycopg formats value by value: at a million doses on two cores that was 40
 seconds of the write-back's 80, taken from the database's backends on the same cores.
 Here the engine's own tables give every decision its chunk and writer's part once; each
 part's rows are then written by DuckDB as the CSV that ``COPY`` reads, and only the
-decisions the model path takes (reviews, links handed back) become DoseDecision objects. The rules stay where they are: the corrections and the Person's
-search name come from the core's ``corrections_for`` and ``name_key``, called by DuckDB
-for the rows that need them.
+decisions the model path takes (reviews, links handed back) become DoseDecision objects.
+The rules stay where they are: the corrections and the Person's search name come from
+the core's ``corrections_for`` and ``name_key``, called by DuckDB for the rows that need
+them.
 """
 
 from __future__ import annotations
